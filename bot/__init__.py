@@ -1,0 +1,1 @@
+"""pypi-support-bot: the triage bot for PyPI's support tracker."""

@@ -1,0 +1,116 @@
+"""Settings from the environment (SPEC.md, "Configuration"). A bad value stops start-up with
+one line that names the variable; secrets are held but never shown (not even in repr)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_PYPI_URL = "https://pypi.org"
+
+
+class ConfigError(Exception):
+    """One clear line naming the variable or file that is wrong."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "0.0.0.0"
+    port: int = 8000
+    webhook_secret: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)
+    app_id: str | None = None
+    private_key: str | None = field(default=None, repr=False)
+    api_url: str = DEFAULT_API_URL
+    rules_path: str = "rules.yaml"
+    pypi_url: str = DEFAULT_PYPI_URL
+    dry_run: bool = False
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.token or self.app_id)
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip() or default
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def _private_key(env: Mapping[str, str]) -> str | None:
+    text = env.get("GITHUB_PRIVATE_KEY", "").strip()
+    path = env.get("GITHUB_PRIVATE_KEY_PATH", "").strip()
+    if text and path:
+        raise ConfigError("set GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH, not both")
+    if path:
+        try:
+            mode = os.stat(path).st_mode
+            text = Path(path).read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not a PEM text file"
+            raise ConfigError(f"GITHUB_PRIVATE_KEY_PATH: cannot read {path}: {reason}") from None
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            log.warning(
+                "GITHUB_PRIVATE_KEY_PATH is readable by other users; chmod 600 it",
+                extra={"fields": {"path": path}},
+            )
+    if not text:
+        return None
+    # PaaS dashboards often store the PEM on one line with literal \n.
+    text = text.replace("\\n", "\n")
+    if "-----BEGIN" not in text or "PRIVATE KEY-----" not in text:
+        source = "GITHUB_PRIVATE_KEY_PATH" if path else "GITHUB_PRIVATE_KEY"
+        raise ConfigError(f"{source} is not a PEM private key")
+    try:
+        from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+        load_pem_private_key(text.encode(), password=None)
+    except Exception:
+        source = "GITHUB_PRIVATE_KEY_PATH" if path else "GITHUB_PRIVATE_KEY"
+        raise ConfigError(f"{source}: the private key cannot be loaded") from None
+    return text
+
+
+def from_env(env: Mapping[str, str] | None = None, *, dry_run: bool = False) -> Settings:
+    env = os.environ if env is None else env
+    port_text = env.get("PORT", "").strip() or "8000"
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise ConfigError(f"PORT must be a number, got {port_text!r}") from None
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"PORT must be between 0 and 65535, got {port}")
+    token = env.get("GITHUB_TOKEN", "").strip() or None
+    app_id = env.get("GITHUB_APP_ID", "").strip() or None
+    private_key = _private_key(env)
+    if app_id is not None and not app_id.isdigit():
+        raise ConfigError("GITHUB_APP_ID must be the App's numeric id")
+    if app_id and not private_key:
+        raise ConfigError("GITHUB_APP_ID is set but GITHUB_PRIVATE_KEY(_PATH) is not")
+    if private_key and not app_id:
+        raise ConfigError("GITHUB_PRIVATE_KEY(_PATH) is set but GITHUB_APP_ID is not")
+    if token and app_id:
+        raise ConfigError("set GITHUB_TOKEN or GITHUB_APP_ID, not both")
+    return Settings(
+        host=env.get("HOST", "").strip() or "0.0.0.0",
+        port=port,
+        webhook_secret=env.get("GITHUB_WEBHOOK_SECRET") or None,
+        token=token,
+        app_id=app_id,
+        private_key=private_key,
+        api_url=_url(env, "GITHUB_API_URL", DEFAULT_API_URL),
+        rules_path=env.get("BOT_RULES", "").strip() or "rules.yaml",
+        pypi_url=_url(env, "PYPI_URL", DEFAULT_PYPI_URL),
+        # No credentials means nothing can be written: dry-run, as SPEC.md says.
+        dry_run=dry_run or not (token or app_id),
+    )

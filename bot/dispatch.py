@@ -1,0 +1,80 @@
+"""Routing: one gidgethub Router per feature module, composed here, and a dispatcher that
+runs every matching handler in a fixed order, each isolated from the others' failures.
+
+gidgethub's own `Router.dispatch` stops at the first exception and iterates a frozenset, so
+neither the order nor the isolation would hold; we fetch the callbacks and run them ourselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from gidgethub import routing, sansio
+
+from .github import Api
+from .logs import event
+from .metrics import Metrics
+from .rules import RepoRules, Rules
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Context:
+    """Everything a handler needs besides the event. `now` is the one clock reading per delivery."""
+
+    api: Api
+    rules: Rules
+    repo_rules: RepoRules
+    repo: str
+    bot_login: str | None
+    now: datetime
+    delivery_id: str
+    metrics: Metrics | None = None
+    services: dict[str, Any] = field(default_factory=dict)  # optional services, e.g. "pypi"
+
+
+Handler = Callable[[sansio.Event, Context], Any]
+
+
+def compose() -> routing.Router:
+    # Imported here so that each feature module owns its router and nothing else knows them.
+    from .handlers import commands, lifecycle, names, triage
+
+    return routing.Router(
+        triage.router,
+        commands.router,
+        lifecycle.router,
+        names.router,
+    )
+
+
+def _order(callback: Callable[..., Any]) -> tuple[str, str]:
+    return (callback.__module__, callback.__qualname__)
+
+
+def handles(router: routing.Router, sansio_event: sansio.Event) -> bool:
+    return bool(router.fetch(sansio_event))
+
+
+async def dispatch(router: routing.Router, sansio_event: sansio.Event, ctx: Context) -> list[str]:
+    """Run every handler for the event. Returns the names of the handlers that failed."""
+    failed = []
+    for callback in sorted(router.fetch(sansio_event), key=_order):
+        try:
+            await callback(sansio_event, ctx)
+        except Exception as exc:
+            name = f"{callback.__module__}.{callback.__qualname__}"
+            failed.append(name)
+            event(
+                log,
+                "handler failed",
+                level=logging.ERROR,
+                handler=name,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+    return failed

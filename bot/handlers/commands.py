@@ -1,0 +1,5 @@
+"""Handlers for commands."""
+
+from gidgethub import routing
+
+router = routing.Router()

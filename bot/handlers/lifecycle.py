@@ -1,0 +1,5 @@
+"""Handlers for lifecycle."""
+
+from gidgethub import routing
+
+router = routing.Router()

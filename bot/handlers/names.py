@@ -1,0 +1,5 @@
+"""Handlers for names."""
+
+from gidgethub import routing
+
+router = routing.Router()

@@ -1,0 +1,5 @@
+"""Handlers for triage."""
+
+from gidgethub import routing
+
+router = routing.Router()

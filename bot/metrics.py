@@ -1,0 +1,43 @@
+"""Prometheus series (SPEC.md, "Web endpoints"). One registry per service instance, so tests
+and several apps in one process never share counters."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.deliveries = Counter(
+            "bot_deliveries",
+            "Webhook deliveries by event and outcome",
+            ["event", "outcome"],
+            registry=self.registry,
+        )
+        self.actions = Counter(
+            "bot_actions",
+            "Actions taken (or, in dry-run, planned) by kind and outcome",
+            ["kind", "outcome"],
+            registry=self.registry,
+        )
+        self.github_calls = Counter(
+            "bot_github_requests",
+            "GitHub API requests by method and HTTP status",
+            ["method", "status"],
+            registry=self.registry,
+        )
+        self.queue_depth = Gauge(
+            "bot_queue_depth", "Deliveries waiting or being worked", registry=self.registry
+        )
+        self.rate_limit_remaining = Gauge(
+            "bot_github_rate_limit_remaining",
+            "GitHub rate-limit points left, as last reported",
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

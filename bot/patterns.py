@@ -1,0 +1,56 @@
+"""Rule patterns, compiled with RE2: matching time is linear in the text, so no pattern in the
+rules file can stall the service on a hostile 64 KiB issue body (no catastrophic backtracking).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import re2
+
+# Patterns are matched against at most this much text; a support request never needs more.
+MAX_TEXT = 256 * 1024
+
+_OPTIONS = re2.Options()
+_OPTIONS.max_mem = 8 << 20
+_OPTIONS.log_errors = False
+
+
+class PatternError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Pattern:
+    source: str
+    _compiled: object
+
+    def search(self, text: str | None) -> bool:
+        if not text:
+            return False
+        return self._compiled.search(text[:MAX_TEXT]) is not None  # type: ignore[attr-defined]
+
+    def find(self, text: str | None) -> str | None:
+        """The first match's text (group 1 if the pattern has a group)."""
+        if not text:
+            return None
+        match = self._compiled.search(text[:MAX_TEXT])  # type: ignore[attr-defined]
+        if match is None:
+            return None
+        return match.group(1) if match.re.groups else match.group(0)
+
+
+def compile_pattern(source: str) -> Pattern:
+    """Compile a rules pattern. `(?i)` and the other RE2 flags work; backreferences and
+    look-arounds do not (RE2 refuses them, which is the point)."""
+    try:
+        return Pattern(source, re2.compile(source, options=_OPTIONS))
+    except Exception as exc:  # re2.error, and plain errors for some inputs
+        raise PatternError(_reason(exc)) from None
+
+
+def _reason(exc: Exception) -> str:
+    reason = exc.args[0] if exc.args else ""
+    if isinstance(reason, bytes):
+        reason = reason.decode("utf-8", "replace")
+    return str(reason) or "invalid regular expression"
