@@ -1,0 +1,400 @@
+"""Parse maintainer slash commands (``/label``, ``/close``, ...) out of comment text.
+
+Pure and stdlib-only: no I/O, never raises on any ``str`` input, and linear in the
+size of the text (every scan moves forward; the only regexes are anchored, with no
+nested quantifiers), so a hostile 64 KiB comment costs milliseconds.
+
+The text is read as GitHub-flavoured Markdown, line by line, and only *live* lines
+can carry a command.  Not live:
+
+* fenced code blocks (```` ``` ```` or ``~~~``, length >= 3, closed by a fence of the
+  same character and at least the same length; an unclosed fence runs to the end of
+  the text).  A fence opened on a list item's first line (``- ~~~``) also ends when
+  a later non-blank line is indented less than the item's content, as in CommonMark;
+* indented code blocks (4+ columns, tabs counted to the next multiple of 4, not
+  continuing a paragraph).  Such lines could never start a command anyway; tracking
+  them keeps a ``<!--`` inside code from opening a comment;
+* block quotes: any line whose first non-blank character (indented <= 3) is ``>``,
+  including ``>>`` nesting.  Decision: a *lazy continuation* line (a line without
+  ``>`` directly after a quoted line) is treated as live, although CommonMark would
+  render it inside the quote.  A maintainer who quotes and then types ``/close`` on
+  the next line means the command;
+* HTML comments ``<!-- ... -->``, possibly spanning lines.  Text after ``-->`` on the
+  same line is live again.  A ``<!--`` inside an inline code span on the same line
+  does not open a comment (code spans are matched per line, as in CommonMark: a run
+  of N backticks is closed by the next run of exactly N).
+
+A command is ``/word`` at the start of a live line (after at most 3 spaces), where
+``word`` is ASCII letters, digits, ``-`` or ``_``, followed by whitespace or the end of
+the line.  ``/usr/bin/python``, ``a/b``, URLs, ``//x`` and ``/close.`` are not commands.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+__all__ = [
+    "SUGGESTION_CUTOFF",
+    "Invocation",
+    "UnknownCommand",
+    "new_commands",
+    "parse_commands",
+    "split_args",
+]
+
+#: difflib ratio a mistyped word needs to earn a "did you mean" reply.  0.65 keeps
+#: ``lable``/``clsoe``/``asign``/``pep``/``wait`` -> suggestions while paths such as
+#: ``/etc``, ``/usr``, ``/tmp`` or ``/home`` stay silent.
+SUGGESTION_CUTOFF = 0.65
+
+# Unknown words longer than this are never suggested for (no command is that long);
+# it also bounds the difflib work per line.
+_MAX_WORD = 40
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Greedy with nothing after it, so it never backtracks; the character after the word
+# is checked by hand.
+_COMMAND = re.compile(r" {0,3}/([A-Za-z0-9_-]+)")
+_BACKTICK_RUN = re.compile(r"`+")
+_LIST_MARKER = re.compile(r"(?:[-+*]|[0-9]{1,9}[.)])(?: {1,4}|\t)")
+
+# Quote families: any member opens (at the start of a token), any member of the same
+# family closes.  Phones insert typographic quotes, and not always the right one.
+_DOUBLE_QUOTES = '"\u201c\u201d\u201e\u201f'  # " “ ” „ ‟
+_SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"  # ' ‘ ’ ‚ ‛
+_CLOSERS: dict[str, str] = {q: _DOUBLE_QUOTES for q in _DOUBLE_QUOTES}
+_CLOSERS.update({q: _SINGLE_QUOTES for q in _SINGLE_QUOTES})
+_CLOSERS["`"] = "`"  # /label `needs triage` -- people quote labels as code, too
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """A recognised command: ``/name args...`` on line ``line`` (1-based)."""
+
+    name: str  # canonical command name (after alias resolution)
+    args: tuple[str, ...]  # split_args(rest)
+    rest: str  # text after the command word on that line (HTML comments removed), stripped
+    line: int
+
+    def key(self) -> tuple[str, tuple[str, ...]]:
+        """Identity used when diffing an edited comment against its previous text."""
+        return (self.name, self.args)
+
+
+@dataclass(frozen=True)
+class UnknownCommand:
+    """``/word`` that is not a known command but is close to one (a likely typo)."""
+
+    word: str  # as typed, lower-cased
+    suggestion: str  # the closest accepted word (a name or an alias)
+    line: int
+
+
+Command = Invocation | UnknownCommand
+
+
+# --------------------------------------------------------------------------- args
+
+
+def split_args(rest: str) -> tuple[str, ...]:
+    """Split a command's argument text.
+
+    If ``rest`` has a comma outside quotes, split on those commas (each item stripped,
+    quotes removed): ``PEP 541, status: awaiting response`` -> two labels.  Otherwise
+    split on whitespace, with quotes grouping: ``"a b" c`` -> ``("a b", "c")``.
+
+    A quote opens only at the start of a token (so ``don't`` is one plain word) and is
+    closed by a quote of the same family that is followed by whitespace, a comma or
+    the end (so ``'it's'`` -> ``it's``).  An unterminated quote takes the rest of the
+    line.  Empty items are dropped.  ``@user`` is returned unchanged.
+    """
+    if not isinstance(rest, str):
+        return ()
+    pieces = _scan_args(rest)
+    groups: list[list[str]] = [[]]
+    if any(kind == "," for kind, _ in pieces):
+        for kind, text in pieces:
+            if kind == ",":
+                groups.append([])
+            else:
+                groups[-1].append(text)
+        items = ("".join(group).strip() for group in groups)
+    else:
+        for kind, text in pieces:
+            if kind == " ":
+                groups.append([])
+            else:
+                groups[-1].append(text)
+        items = ("".join(group) for group in groups)
+    return tuple(item for item in items if item)
+
+
+def _scan_args(rest: str) -> list[tuple[str, str]]:
+    """Pieces of ``rest``: ``(",", ",")``, ``(" ", ws)``, ``("q", inner)``, ``("t", text)``."""
+    pieces: list[tuple[str, str]] = []
+    n = len(rest)
+    i = 0
+    token_start = True
+    while i < n:
+        ch = rest[i]
+        if ch == ",":
+            pieces.append((",", ch))
+            token_start = True
+            i += 1
+        elif ch.isspace():
+            pieces.append((" ", ch))
+            token_start = True
+            i += 1
+        elif token_start and ch in _CLOSERS:
+            closers = _CLOSERS[ch]
+            j = i + 1
+            while j < n:
+                if rest[j] in closers and (
+                    j + 1 == n or rest[j + 1] == "," or rest[j + 1].isspace()
+                ):
+                    break
+                j += 1
+            pieces.append(("q", rest[i + 1 : j]))  # j == n: unterminated, to the end
+            token_start = False
+            i = j + 1
+        else:
+            j = i + 1
+            while j < n and rest[j] != "," and not rest[j].isspace():
+                j += 1
+            pieces.append(("t", rest[i:j]))
+            token_start = False
+            i = j
+    return pieces
+
+
+# ----------------------------------------------------------------------- markdown
+
+
+@dataclass(frozen=True)
+class _Fence:
+    char: str  # "`" or "~"
+    length: int
+    min_indent: int  # content column of the list item the fence opened in, else 0
+
+
+def _indent(line: str) -> tuple[int, int]:
+    """(column of the first non-blank character, its index); tabs stop every 4."""
+    col = 0
+    for i, ch in enumerate(line):
+        if ch == " ":
+            col += 1
+        elif ch == "\t":
+            col += 4 - col % 4
+        else:
+            return col, i
+    return col, len(line)
+
+
+def _fence_run(line: str, i: int) -> tuple[str, int, int] | None:
+    """(char, length, end index) of a fence run of 3+ ``` ` ``` or ``~`` at ``i``."""
+    if i >= len(line) or line[i] not in "`~":
+        return None
+    ch = line[i]
+    j = i
+    while j < len(line) and line[j] == ch:
+        j += 1
+    if j - i < 3:
+        return None
+    return ch, j - i, j
+
+
+def _open_fence(line: str, col: int, i: int) -> _Fence | None:
+    """The fence ``line`` opens (its first non-blank is at index ``i``, column ``col``)."""
+    if col > 3:
+        return None
+    min_indent = 0
+    marker = _LIST_MARKER.match(line, i)
+    if marker is not None:  # "- ```" / "1. ~~~": a fence inside a list item
+        min_indent = len(line[: marker.end()].expandtabs(4))
+        i = marker.end()
+        k = i
+        while k < len(line) and k - i < 3 and line[k] == " ":
+            k += 1
+        i = k
+    run = _fence_run(line, i)
+    if run is None:
+        return None
+    ch, length, end = run
+    if ch == "`" and "`" in line[end:]:  # ```inline``` is a code span, not a fence
+        return None
+    return _Fence(ch, length, min_indent)
+
+
+def _closes(fence: _Fence, line: str, col: int, i: int) -> bool:
+    if col - fence.min_indent > 3:
+        return False
+    run = _fence_run(line, i)
+    if run is None:
+        return False
+    ch, length, end = run
+    return ch == fence.char and length >= fence.length and not line[end:].strip()
+
+
+def _strip_comments(line: str, in_comment: bool) -> tuple[str, bool]:
+    """Remove HTML comments from one line.
+
+    Returns the live text and whether a comment is still open at the end of the line.
+    ``in_comment`` says one was open at its start.  Inline code spans are honoured:
+    ``<!--`` inside one is literal (and, as in CommonMark, whichever of a code span or
+    a comment starts first wins).  Every search moves forward, so this is linear.
+    """
+    if not in_comment and "<!--" not in line:
+        return line, False
+    out: list[str] = []
+    n = len(line)
+    pos = 0
+    if in_comment:
+        close = line.find("-->")
+        if close < 0:
+            return "", True
+        pos = close + 3
+
+    runs = [(m.start(), m.end()) for m in _BACKTICK_RUN.finditer(line, pos)]
+    next_same: list[int] = [-1] * len(runs)
+    last_by_length: dict[int, int] = {}
+    for r in range(len(runs) - 1, -1, -1):
+        length = runs[r][1] - runs[r][0]
+        next_same[r] = last_by_length.get(length, -1)
+        last_by_length[length] = r
+
+    r = 0  # next backtick run at or after pos
+    comment = line.find("<!--", pos)
+    live_from = pos
+    while pos < n:
+        while r < len(runs) and runs[r][0] < pos:
+            r += 1
+        if comment != -1 and comment < pos:
+            comment = line.find("<!--", pos)
+        tick = runs[r][0] if r < len(runs) else -1
+        if comment == -1 and tick == -1:
+            break
+        if tick != -1 and (comment == -1 or tick < comment):
+            partner = next_same[r]
+            pos = runs[partner][1] if partner != -1 else runs[r][1]  # span or literal
+            continue
+        out.append(line[live_from:comment])
+        close = line.find("-->", comment + 2)  # "<!-->" and "<!--->" are comments too
+        if close < 0:
+            return "".join(out), True
+        pos = live_from = close + 3
+    out.append(line[live_from:])
+    return "".join(out), False
+
+
+def _live_lines(text: str) -> Iterator[tuple[int, str]]:
+    """Yield (1-based line number, live text) for lines that could hold a command."""
+    fence: _Fence | None = None
+    in_comment = False
+    continues_paragraph = False
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
+        col, i = _indent(line)
+        blank = i == len(line)
+        if fence is not None:
+            if blank or col >= fence.min_indent:
+                if _closes(fence, line, col, i):
+                    fence = None
+                    continues_paragraph = False
+                continue
+            fence = None  # dedented out of the list item: the fence ends, line is live
+        if in_comment:
+            live, in_comment = _strip_comments(line, True)
+            continues_paragraph = bool(live.strip())
+            # Invariant: a line that looks quoted never carries a command, whatever state.
+            if continues_paragraph and not (col <= 3 and line[i] == ">"):
+                yield number, live
+            continue
+        if blank:
+            continues_paragraph = False
+            continue
+        if col >= 4 and not continues_paragraph:
+            continue  # indented code block
+        if col <= 3 and line[i] == ">":
+            continues_paragraph = True  # what follows may be a lazy continuation
+            continue
+        opened = _open_fence(line, col, i)
+        if opened is not None:
+            fence = opened
+            continues_paragraph = False
+            continue
+        live, in_comment = _strip_comments(line, False)
+        continues_paragraph = bool(live.strip())
+        yield number, live
+
+
+# ------------------------------------------------------------------------ parsing
+
+
+def parse_commands(text: str | None, known: Mapping[str, str]) -> list[Command]:
+    """All commands in ``text``, in order.
+
+    ``known`` maps every accepted word (command names and aliases) to its canonical
+    name.  A ``/word`` not in ``known`` yields an :class:`UnknownCommand` when difflib
+    finds an accepted word close to it, and nothing otherwise (``/etc`` is prose).
+    """
+    if not isinstance(text, str) or not text:
+        return []
+    accepted = {str(word).lower(): name for word, name in known.items()}
+    choices = sorted(accepted)
+    suggestions: dict[str, str | None] = {}
+    found: list[Command] = []
+    for number, live in _live_lines(text):
+        match = _COMMAND.match(live)
+        if match is None:
+            continue
+        end = match.end()
+        if end < len(live) and not live[end].isspace():
+            continue  # /usr/bin/python, /close., /x:y
+        word = match.group(1).lower()
+        name = accepted.get(word)
+        if name is not None:
+            rest = live[end:].strip()
+            found.append(Invocation(name, split_args(rest), rest, number))
+            continue
+        if word not in suggestions:
+            suggestions[word] = _suggest(word, choices)
+        suggestion = suggestions[word]
+        if suggestion is not None:
+            found.append(UnknownCommand(word, suggestion, number))
+    return found
+
+
+def _suggest(word: str, choices: list[str]) -> str | None:
+    if len(word) > _MAX_WORD:
+        return None
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=SUGGESTION_CUTOFF)
+    return close[0] if close else None
+
+
+def new_commands(
+    old_text: str | None, new_text: str | None, known: Mapping[str, str]
+) -> list[Command]:
+    """Commands in ``new_text`` that ``old_text`` did not have (for edited comments).
+
+    A multiset difference: invocations compare by :meth:`Invocation.key`, unknown
+    commands by word.  Earlier occurrences are matched first, so duplicating an
+    existing command line yields the later copy.
+    """
+    remaining = Counter(_diff_key(command) for command in parse_commands(old_text, known))
+    added: list[Command] = []
+    for command in parse_commands(new_text, known):
+        key = _diff_key(command)
+        if remaining[key] > 0:
+            remaining[key] -= 1
+        else:
+            added.append(command)
+    return added
+
+
+def _diff_key(command: Command) -> tuple[object, ...]:
+    if isinstance(command, Invocation):
+        return ("invocation", *command.key())
+    return ("unknown", command.word)
