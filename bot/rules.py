@@ -113,6 +113,7 @@ class Misfiling:
     when: TextMatch
     categories: tuple[str, ...] = ()  # only for issues recognised as these (empty: any)
     category: str | None = None  # what the request really is, when it differs
+    drop_category: bool = False  # it belongs to no category (e.g. a security report)
     labels: tuple[str, ...] = ()
     reply: str | None = None
     skip_verification: bool = False  # don't ask for the form's fields: they don't apply
@@ -303,6 +304,7 @@ _SPEC = Obj(
                                 "when": _text_match,
                                 "categories": _names,
                                 "category": Str(),
+                                "drop_category": Bool(),
                                 "labels": _names,
                                 "reply": Str(),
                                 "skip_verification": Bool(),

@@ -79,6 +79,8 @@ def recognise(issue: Issue, rules: RepoRules, parsed: ParsedBody | None = None) 
     redirect = next((m.category for m in found if m.category), None)
     if redirect is not None:
         category = rules.category(redirect)
+    if any(m.drop_category for m in found):
+        category = None
     return Verdict(category, scores, found)
 
 
