@@ -87,6 +87,18 @@ def _one_repo(rules: Rules, name: str | None) -> tuple[str, Any]:
     return next(iter(rules.repositories.items()))
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    from . import plan
+
+    rules = _rules(args.rules or os.environ.get("BOT_RULES") or "rules.yaml")
+    data = _load_json(args.payload)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{args.payload}: expected a webhook payload (a JSON object)")
+    result = plan.plan(args.event, data, rules, datetime.now(UTC))
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
 def cmd_backtest(args: argparse.Namespace) -> int:
     from . import backtest
 
@@ -128,6 +140,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rules", nargs="?", help="path of the rules file (default: $BOT_RULES or rules.yaml)"
     )
     check.set_defaults(func=cmd_check)
+    plan = sub.add_parser("plan", help="what the bot would do for one delivery, offline")
+    plan.add_argument("event", help="the X-GitHub-Event name, e.g. issues")
+    plan.add_argument("payload", help="the delivery's JSON body")
+    plan.add_argument("--rules", help="rules file (default: $BOT_RULES or rules.yaml)")
+    plan.set_defaults(func=cmd_plan)
     backtest = sub.add_parser("backtest", help="run the rules over exported issues")
     backtest.add_argument("issues", help="a JSON list of GitHub REST issue objects")
     backtest.add_argument("--rules", help="rules file (default: $BOT_RULES or rules.yaml)")

@@ -1,5 +1,121 @@
-"""Handlers for triage."""
+"""Triage on new issues, and re-checks when the author (or a maintainer) edits or replies."""
 
-from gidgethub import routing
+from __future__ import annotations
 
+import logging
+
+from gidgethub import routing, sansio
+
+from .. import executor, triage
+from ..dispatch import Context
+from ..logs import event as log_event
+from ..model import Comment, History, Issue, IssueEvent, is_bot
+from ..permissions import Permissions
+
+log = logging.getLogger(__name__)
 router = routing.Router()
+
+
+async def history_of(ctx: Context, issue: Issue, *, fresh: bool = False) -> History:
+    """The issue's comments and events. A just-opened issue without comments has none to
+    fetch, so that case costs no call."""
+    if fresh and issue.comment_count == 0:
+        return History(bot_login=ctx.bot_login)
+    comments = await ctx.api.comments(ctx.repo, issue.number)
+    events = await ctx.api.events(ctx.repo, issue.number)
+    return History(
+        comments=tuple(Comment.from_api(c) for c in comments),
+        events=tuple(IssueEvent.from_api(e) for e in events),
+        bot_login=ctx.bot_login,
+    )
+
+
+async def run_triage(ctx: Context, issue: Issue, trigger: str) -> triage.Plan:
+    rules = ctx.repo_rules
+    skipped = triage.skip_reason(issue, rules)
+    if skipped:
+        log_event(log, "triage skipped", reason=skipped)
+        return triage.Plan(triage.recognise(issue, rules), skipped=skipped)
+    opened = trigger == triage.OPENED
+    history = await history_of(ctx, issue, fresh=opened)
+    verdict = triage.recognise(issue, rules)
+    category = verdict.category
+    pool_load = None
+    if opened and category and category.assign and category.assign.pool and not issue.assignees:
+        pool_load = {
+            user: await ctx.api.search_count(f"repo:{ctx.repo} is:issue is:open assignee:{user}")
+            for user in category.assign.pool
+        }
+    queue_count = None
+    if opened and category and rules.triage.queue_position.enabled:
+        created = issue.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        queue_count = await ctx.api.search_count(
+            f'repo:{ctx.repo} is:issue is:open label:"{category.label}" created:<{created}'
+        )
+    plan = triage.decide(
+        issue,
+        history,
+        rules,
+        now=ctx.now,
+        trigger=trigger,
+        pool_load=pool_load,
+        queue_count=queue_count,
+    )
+    log_event(
+        log,
+        "triage decided",
+        category=category.name if category else None,
+        missing=list(plan.missing),
+        actions=[a.kind for a in plan.actions],
+    )
+    await executor.apply(
+        ctx.api,
+        ctx.repo,
+        issue.number,
+        plan.actions,
+        metrics=ctx.metrics,
+        # A new issue's labels and assignees are as delivered: set both in one call.
+        base_labels=issue.labels if opened else None,
+        base_assignees=issue.assignees if opened else None,
+    )
+    return plan
+
+
+async def counts_as_requester_or_maintainer(
+    ctx: Context, issue: Issue, login: str, association: str | None
+) -> bool:
+    if login.lower() == issue.author.lower():
+        return True
+    if association in ("OWNER", "MEMBER", "COLLABORATOR"):
+        return True
+    permissions: Permissions = ctx.services.setdefault("permissions", Permissions())
+    return await permissions.at_least(
+        ctx.api, ctx.repo, login, ctx.repo_rules.commands.minimum_role
+    )
+
+
+@router.register("issues", action="opened")
+async def issue_opened(event: sansio.Event, ctx: Context) -> None:
+    await run_triage(ctx, Issue.from_api(event.data["issue"], ctx.repo), triage.OPENED)
+
+
+@router.register("issues", action="edited")
+async def issue_edited(event: sansio.Event, ctx: Context) -> None:
+    issue = Issue.from_api(event.data["issue"], ctx.repo)
+    sender = event.data.get("sender") or {}
+    login = str(sender.get("login") or "")
+    if is_bot(login, sender.get("type")):
+        return
+    if not await counts_as_requester_or_maintainer(ctx, issue, login, None):
+        log_event(log, "edit by someone else ignored", sender=login)
+        return
+    await run_triage(ctx, issue, triage.EDITED)
+
+
+@router.register("issue_comment", action="created")
+async def comment_created(event: sansio.Event, ctx: Context) -> None:
+    issue = Issue.from_api(event.data["issue"], ctx.repo)
+    comment = Comment.from_api(event.data["comment"])
+    if comment.by_bot or comment.author.lower() != issue.author.lower():
+        return  # only the requester's own answer ends the wait
+    await run_triage(ctx, issue, triage.AUTHOR_COMMENT)

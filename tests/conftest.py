@@ -1,0 +1,141 @@
+"""Shared fixtures: a fake GitHub server, the bot's app on aiohttp's test client, and signed
+deliveries built from real webhook payloads."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import json
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Settings
+from bot.github import RetryPolicy
+from bot.rules import load_rules
+from bot.service import Service
+from bot.webhook import make_app
+from tests.fake_github import FakeGitHub
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SECRET = "It's a Secret to Everybody"
+TOKEN = "ghp_test_token_for_the_fake"
+BOT_LOGIN = "pypi-support-bot"
+REPO = "pypi/support"
+# Retries in tests: as many as in production, without the waiting.
+FAST = RetryPolicy(attempts=4, backoff=0.001, max_wait=0.05, comment_spacing=0, request_timeout=5)
+
+
+def payload(name: str, **issue: Any) -> dict[str, Any]:
+    """A real payload from tests/data/webhooks, moved to pypi/support, issue fields replaced."""
+    data = json.loads((DATA / "webhooks" / f"{name}.json").read_text())
+    data = copy.deepcopy(data)
+    if "repository" in data:
+        data["repository"]["full_name"] = REPO
+        data["repository"]["name"] = "support"
+        data["repository"]["owner"]["login"] = "pypi"
+    data.setdefault("installation", {"id": 1, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ=="})
+    if "issue" in data:
+        user = issue.pop("user", None)
+        data["issue"].update(issue)
+        if user is not None:
+            data["issue"]["user"] = {**data["issue"]["user"], "login": user, "type": "User"}
+            data["sender"] = {**data["sender"], "login": user, "type": "User"}
+            data["issue"]["author_association"] = issue.get("author_association", "NONE")
+    return data
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def headers_for(event: str, body: bytes, *, delivery: str | None = None, secret: str | None = SECRET) -> dict[str, str]:
+    headers = {
+        "Content-Type": "application/json",
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
+    }
+    if secret is not None:
+        headers["X-Hub-Signature-256"] = sign(body, secret)
+    return headers
+
+
+@pytest.fixture
+async def github(aiohttp_server):
+    fake = FakeGitHub()
+    fake.add_token(TOKEN, BOT_LOGIN)
+    fake.add_repo(REPO)
+    server = await aiohttp_server(fake.app)
+    fake.url = str(server.make_url("")).rstrip("/")
+    yield fake
+    assert fake.contract_violations == [], fake.contract_violations
+
+
+def settings_for(github: FakeGitHub, **changes: Any) -> Settings:
+    values: dict[str, Any] = {
+        "webhook_secret": SECRET,
+        "token": TOKEN,
+        "api_url": github.url,
+        "rules_path": str(ROOT / "rules.yaml"),
+        "pypi_url": "http://127.0.0.1:9",  # never reached: name intelligence is off unless a test sets it up
+    }
+    values.update(changes)
+    return Settings(**values)
+
+
+@dataclass
+class Bot:
+    client: Any
+    service: Service
+    github: FakeGitHub
+    deliveries: list[str] = field(default_factory=list)
+
+    async def deliver(self, event: str, data: dict[str, Any], *, delivery: str | None = None, seed: bool = True):
+        """Send a signed delivery (seeding its issue in the fake GitHub first)."""
+        issue = data.get("issue")
+        if seed and issue is not None:
+            self.github_seed(issue)
+        body = json.dumps(data).encode()
+        headers = headers_for(event, body, delivery=delivery)
+        self.deliveries.append(headers["X-GitHub-Delivery"])
+        return await self.client.post("/webhook", data=body, headers=headers)
+
+    def github_seed(self, issue: dict[str, Any]) -> None:
+        try:
+            self.github.issue(REPO, issue["number"])
+        except Exception:
+            self.github.add_issue(
+                REPO,
+                number=issue["number"],
+                title=issue.get("title") or "",
+                body=issue.get("body"),
+                user=issue["user"]["login"],
+                labels=[label["name"] for label in issue.get("labels") or []],
+                author_association=issue.get("author_association"),
+            )
+
+    async def settle(self) -> None:
+        """Wait until every queued delivery has been worked."""
+        await self.service.queue.join()
+
+
+@pytest.fixture
+async def make_bot(aiohttp_client, github):
+    async def make(**changes: Any) -> Bot:
+        settings = settings_for(github, **changes)
+        rules = load_rules(settings.rules_path)
+        service = Service(settings, rules, policy=FAST)
+        client = await aiohttp_client(make_app(service, grace=5))
+        return Bot(client, service, github)
+
+    return make
+
+
+@pytest.fixture
+async def bot(make_bot):
+    return await make_bot()
