@@ -92,9 +92,9 @@ def from_env(env: Mapping[str, str] | None = None, *, dry_run: bool = False) -> 
         raise ConfigError(f"PORT must be between 0 and 65535, got {port}")
     token = env.get("GITHUB_TOKEN", "").strip() or None
     app_id = env.get("GITHUB_APP_ID", "").strip() or None
-    private_key = _private_key(env)
     if app_id is not None and not app_id.isdigit():
         raise ConfigError("GITHUB_APP_ID must be the App's numeric id")
+    private_key = _private_key(env)
     if app_id and not private_key:
         raise ConfigError("GITHUB_APP_ID is set but GITHUB_PRIVATE_KEY(_PATH) is not")
     if private_key and not app_id:

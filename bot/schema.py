@@ -194,12 +194,17 @@ class MapOf(Spec):
         if items is None:
             return _INVALID
         out = {}
+        failed = False
         for key_node, value_node in items:
             key = self.key.load(key_node, problems)
             value = self.value.load(value_node, problems)
-            if key is not _INVALID and value is not _INVALID:
+            if key is _INVALID or value is _INVALID:
+                failed = True
+            else:
                 out[key] = value
-        return out
+        # Like a list, the mapping fails as a whole: a half-loaded mapping would only cause
+        # follow-on errors (an undefined reply, no repositories) that hide the real one.
+        return _INVALID if failed else out
 
 
 class Obj(Spec):

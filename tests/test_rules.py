@@ -1,0 +1,134 @@
+"""The rules file: the shipped one is valid; every kind of mistake is an error with its line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.rules import RulesError, load_rules, parse_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MINIMAL = """\
+repositories:
+  pypi/support:
+    labels: [PEP 541, "status: awaiting response", overdue]
+    replies:
+      verification: "Hi {author}: {missing}"
+      verification_complete: "Thanks"
+      nudge: "ping {author}"
+      close_no_response: "closing"
+      pep541_reminder: "attempt {attempt}"
+      pep541_ready: "ready"
+    categories:
+      - name: pep-541
+        label: PEP 541
+        recognise:
+          headings: {Project to be claimed: 6}
+"""
+
+
+def errors(text: str) -> list[str]:
+    with pytest.raises(RulesError) as caught:
+        parse_rules(text, "rules.yaml")
+    return caught.value.lines()
+
+
+def test_the_shipped_rules_are_valid():
+    rules = load_rules(ROOT / "rules.yaml")
+    support = rules.for_repo("pypi/support")
+    assert support is not None
+    assert {c.label for c in support.categories} >= {"account-recovery", "PEP 541", "limit request"}
+
+
+def test_minimal_rules_load_with_defaults():
+    rules = parse_rules(MINIMAL)
+    repo = rules.for_repo("PyPI/Support")  # GitHub names are case-insensitive
+    assert repo is not None
+    assert repo.lifecycle.awaiting_response.nudge_after_days == 14
+    assert repo.commands.minimum_role == "triage"
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "message"),
+    [
+        (("    labels:", "    lables:"), 3, "unknown key 'lables' (did you mean 'labels'?)"),
+        (
+            ("headings: {Project to be claimed: 6}", "headings: {Project to be claimed: six}"),
+            15,
+            "expected an integer",
+        ),
+        (("headings: {Project to be claimed: 6}", "headings: []"), 15, "expected a mapping"),
+        (("        label: PEP 541", "        label: PEP 514"), 13, "uses label 'PEP 514'"),
+        (
+            ('verification: "Hi {author}: {missing}"', 'verification: "Hi {autor}"'),
+            5,
+            "unknown placeholder {autor}",
+        ),
+        (
+            ("headings: {Project to be claimed: 6}", "title: {'(unclosed': 3}"),
+            15,
+            "bad regular expression",
+        ),
+        (
+            ("headings: {Project to be claimed: 6}", "title: {'(a)\\1': 3}"),
+            15,
+            "bad regular expression",
+        ),
+    ],
+)
+def test_mistakes_are_reported_with_their_line(change, line, message):
+    text = MINIMAL.replace(*change)
+    assert text != MINIMAL
+    lines = errors(text)
+    assert any(f"rules.yaml:{line}:" in x and message in x for x in lines), lines
+
+
+def test_duplicate_keys_and_bad_yaml_are_errors():
+    assert any(
+        "duplicate key 'labels'" in x
+        for x in errors(MINIMAL.replace("    replies:", "    labels: []\n    replies:"))
+    )
+    assert errors("repositories: [unclosed\n")[0].startswith("rules.yaml:")
+    assert errors("")[0] == "rules.yaml:1: the rules file is empty"
+
+
+def test_a_reference_to_an_undefined_reply_is_an_error():
+    text = MINIMAL + "        complete_reply: nowhere\n"
+    assert any("reply 'nowhere'" in x for x in errors(text))
+
+
+def test_check_command_prints_file_line_messages_and_exits_1(tmp_path):
+    bad = tmp_path / "rules.yaml"
+    bad.write_text(MINIMAL.replace("    labels:", "    lables:"))
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "check", str(bad)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"{bad}:3: unknown key 'lables'")
+    ok = subprocess.run(
+        [sys.executable, "-m", "bot", "check", str(ROOT / "rules.yaml")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert ok.returncode == 0, ok.stdout
+
+
+def test_serve_refuses_to_start_with_bad_rules(tmp_path):
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("repositories: {}\n")
+    env = {"PATH": "/usr/bin:/bin", "BOT_RULES": str(bad)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert f"{bad}:1: no repositories are configured" in result.stderr
