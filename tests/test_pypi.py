@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import aiohttp
 import pytest
-from fake_pypi import FakePyPI
 
 from bot.names import NameIndex
 from bot.pypi import (
@@ -17,6 +16,7 @@ from bot.pypi import (
     PyPIUnavailable,
     abandoned_by_release_rule,
 )
+from tests.fake_pypi import FakePyPI
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
