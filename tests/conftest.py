@@ -129,7 +129,7 @@ async def make_bot(aiohttp_client, github):
     async def make(**changes: Any) -> Bot:
         settings = settings_for(github, **changes)
         rules = load_rules(settings.rules_path)
-        service = Service(settings, rules, policy=FAST)
+        service = Service(settings, rules, policy=FAST, clock=lambda: github.now().timestamp())
         client = await aiohttp_client(make_app(service, grace=5))
         return Bot(client, service, github)
 
