@@ -11,12 +11,8 @@ COMPLETE = PEP541_INCOMPLETE.replace(
 ).replace("`USER_NAME`: https://pypi.org/user/USER_NAME", "`alice`: https://pypi.org/user/alice")
 
 
-def labels(github, number):
-    return {label["name"] for label in github.issue(REPO, number)["labels"]}
-
-
-async def test_placeholders_get_one_comment_then_an_edit_completes_it(bot):
-    github = bot.github
+async def open_incomplete_pep541(bot):
+    """Alice files the PEP 541 form, leaving its placeholders; the bot has triaged it."""
     opened = payload(
         "issues.opened.1",
         title="PEP 541 Request: PROJECT_NAME",
@@ -24,9 +20,19 @@ async def test_placeholders_get_one_comment_then_an_edit_completes_it(bot):
         user="alice",
         labels=[],
     )
-    number = opened["issue"]["number"]
     await bot.deliver("issues", opened)
     await bot.settle()
+    return opened
+
+
+def labels(github, number):
+    return {label["name"] for label in github.issue(REPO, number)["labels"]}
+
+
+async def test_placeholders_get_one_comment_then_an_edit_completes_it(bot):
+    github = bot.github
+    opened = await open_incomplete_pep541(bot)
+    number = opened["issue"]["number"]
     assert labels(github, number) == {"PEP 541", "status: awaiting response"}
     (comment,) = github.comments(REPO, number)
     assert "the name of the project you want to claim" in comment["body"]
@@ -61,15 +67,7 @@ async def test_placeholders_get_one_comment_then_an_edit_completes_it(bot):
 
 async def test_an_edit_by_someone_else_is_ignored(bot):
     github = bot.github
-    opened = payload(
-        "issues.opened.1",
-        title="PEP 541 Request: PROJECT_NAME",
-        body=PEP541_INCOMPLETE,
-        user="alice",
-        labels=[],
-    )
-    await bot.deliver("issues", opened)
-    await bot.settle()
+    opened = await open_incomplete_pep541(bot)
     edited = payload(
         "issues.edited.1", title="PEP 541 Request: widgets", body=COMPLETE, user="alice"
     )
@@ -83,16 +81,8 @@ async def test_an_edit_by_someone_else_is_ignored(bot):
 
 async def test_the_requesters_reply_ends_the_wait(bot):
     github = bot.github
-    opened = payload(
-        "issues.opened.1",
-        title="PEP 541 Request: PROJECT_NAME",
-        body=PEP541_INCOMPLETE,
-        user="alice",
-        labels=[],
-    )
+    opened = await open_incomplete_pep541(bot)
     number = opened["issue"]["number"]
-    await bot.deliver("issues", opened)
-    await bot.settle()
     github.add_comment(REPO, number, "The project is widgets, my username is alice.", user="alice")
     reply = payload("issue_comment.created.1", user="alice")
     reply["issue"].update(
@@ -125,16 +115,8 @@ async def test_maintainers_issues_and_pull_requests_are_left_alone(bot):
 
 async def test_a_human_removed_label_is_never_put_back(bot):
     github = bot.github
-    opened = payload(
-        "issues.opened.1",
-        title="PEP 541 Request: PROJECT_NAME",
-        body=PEP541_INCOMPLETE,
-        user="alice",
-        labels=[],
-    )
+    opened = await open_incomplete_pep541(bot)
     number = opened["issue"]["number"]
-    await bot.deliver("issues", opened)
-    await bot.settle()
     github.add_event(REPO, number, "unlabeled", actor="ewdurbin", label="PEP 541", apply=True)
     edited = payload(
         "issues.edited.1",
