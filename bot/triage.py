@@ -17,6 +17,7 @@ from .actions import Action, AddAssignees, AddLabels, EditComment, PostComment, 
 from .forms import ParsedBody, normalize_heading, parse_body, placeholders_in
 from .model import History, Issue
 from .rules import Category, Misfiling, RepoRules, TextMatch
+from .slash import command_label_acts
 from .text import defuse_mentions, render
 
 MARKER = "triage"
@@ -238,10 +239,14 @@ def decide(
     comment = markers.find(history, MARKER)
     if missing and comment is None and trigger != AUTHOR_COMMENT:
         wanted.append(rules.triage.awaiting_label)
+    # A label removed by a person, directly or through a command, stays off.
+    by_command = command_label_acts(history, rules, issue)
     to_add = tuple(
         label
         for label in dict.fromkeys(wanted)
-        if label not in present and not history.removed_by_human(label)
+        if label not in present
+        and not history.removed_by_human(label)
+        and by_command.get(label.lower()) != "unlabeled"
     )
     if to_add:
         actions.append(

@@ -39,7 +39,9 @@ def payload(name: str, **issue: Any) -> dict[str, Any]:
         data["repository"]["full_name"] = REPO
         data["repository"]["name"] = "support"
         data["repository"]["owner"]["login"] = "pypi"
-    data.setdefault("installation", {"id": 1, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ=="})
+    data.setdefault(
+        "installation", {"id": 1, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ=="}
+    )
     if "issue" in data:
         user = issue.pop("user", None)
         data["issue"].update(issue)
@@ -54,7 +56,9 @@ def sign(body: bytes, secret: str = SECRET) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def headers_for(event: str, body: bytes, *, delivery: str | None = None, secret: str | None = SECRET) -> dict[str, str]:
+def headers_for(
+    event: str, body: bytes, *, delivery: str | None = None, secret: str | None = SECRET
+) -> dict[str, str]:
     headers = {
         "Content-Type": "application/json",
         "X-GitHub-Event": event,
@@ -82,7 +86,7 @@ def settings_for(github: FakeGitHub, **changes: Any) -> Settings:
         "token": TOKEN,
         "api_url": github.url,
         "rules_path": str(ROOT / "rules.yaml"),
-        "pypi_url": "http://127.0.0.1:9",  # never reached: name intelligence is off unless a test sets it up
+        "pypi_url": "http://127.0.0.1:9",  # a closed port: tests never reach PyPI
     }
     values.update(changes)
     return Settings(**values)
@@ -95,7 +99,9 @@ class Bot:
     github: FakeGitHub
     deliveries: list[str] = field(default_factory=list)
 
-    async def deliver(self, event: str, data: dict[str, Any], *, delivery: str | None = None, seed: bool = True):
+    async def deliver(
+        self, event: str, data: dict[str, Any], *, delivery: str | None = None, seed: bool = True
+    ):
         """Send a signed delivery (seeding its issue in the fake GitHub first)."""
         issue = data.get("issue")
         if seed and issue is not None:

@@ -96,7 +96,13 @@ async def test_wrong_method_and_path_are_json_errors(bot):
 
 
 async def test_opened_issue_is_labelled_and_checked_after_answering(bot):
-    data = payload("issues.opened.1", title="PEP 541 Request: PROJECT_NAME", body=PEP541_INCOMPLETE, user="alice", labels=[])
+    data = payload(
+        "issues.opened.1",
+        title="PEP 541 Request: PROJECT_NAME",
+        body=PEP541_INCOMPLETE,
+        user="alice",
+        labels=[],
+    )
     response = await bot.deliver("issues", data)
     assert response.status == 202
     assert (await response.json())["status"] == "queued"
@@ -110,7 +116,13 @@ async def test_opened_issue_is_labelled_and_checked_after_answering(bot):
 
 
 async def test_redelivery_of_the_same_id_is_acknowledged_and_not_worked_again(bot):
-    data = payload("issues.opened.1", title="PEP 541 Request: PROJECT_NAME", body=PEP541_INCOMPLETE, user="alice", labels=[])
+    data = payload(
+        "issues.opened.1",
+        title="PEP 541 Request: PROJECT_NAME",
+        body=PEP541_INCOMPLETE,
+        user="alice",
+        labels=[],
+    )
     first = await bot.deliver("issues", data, delivery="d-1")
     await bot.settle()
     writes = len(bot.github.writes)
@@ -124,7 +136,13 @@ async def test_redelivery_of_the_same_id_is_acknowledged_and_not_worked_again(bo
 
 async def test_a_second_delivery_of_the_same_event_does_not_double_the_comment(bot):
     # A different delivery id for the same change (e.g. a replayed event): state on GitHub decides.
-    data = payload("issues.opened.1", title="PEP 541 Request: PROJECT_NAME", body=PEP541_INCOMPLETE, user="alice", labels=[])
+    data = payload(
+        "issues.opened.1",
+        title="PEP 541 Request: PROJECT_NAME",
+        body=PEP541_INCOMPLETE,
+        user="alice",
+        labels=[],
+    )
     await bot.deliver("issues", data)
     await bot.settle()
     data["issue"]["comments"] = 1
@@ -135,7 +153,13 @@ async def test_a_second_delivery_of_the_same_event_does_not_double_the_comment(b
 
 async def test_dry_run_makes_no_write(make_bot):
     bot = await make_bot(dry_run=True)
-    data = payload("issues.opened.1", title="PEP 541 Request: PROJECT_NAME", body=PEP541_INCOMPLETE, user="alice", labels=[])
+    data = payload(
+        "issues.opened.1",
+        title="PEP 541 Request: PROJECT_NAME",
+        body=PEP541_INCOMPLETE,
+        user="alice",
+        labels=[],
+    )
     response = await bot.deliver("issues", data)
     assert response.status == 202
     await bot.settle()
@@ -166,14 +190,23 @@ async def test_other_bots_and_unhandled_events_are_ignored(bot):
 async def test_the_bots_own_events_are_not_acted_on(bot):
     data = payload("issues.labeled.1", user="alice")
     data["sender"] = {"login": "pypi-support-bot", "type": "User", "id": 1}
-    await bot.deliver("issue_comment", {**payload("issue_comment.created.1", user="alice"), "sender": data["sender"]})
+    await bot.deliver(
+        "issue_comment",
+        {**payload("issue_comment.created.1", user="alice"), "sender": data["sender"]},
+    )
     await bot.settle()
     assert bot.github.writes == []
 
 
 async def test_a_failing_handler_does_not_stop_the_worker(bot):
     bot.github.inject("*", r"/issues/\d+", status=500, times=None)
-    data = payload("issues.opened.1", title="PEP 541 Request: PROJECT_NAME", body=PEP541_INCOMPLETE, user="alice", labels=[])
+    data = payload(
+        "issues.opened.1",
+        title="PEP 541 Request: PROJECT_NAME",
+        body=PEP541_INCOMPLETE,
+        user="alice",
+        labels=[],
+    )
     await bot.deliver("issues", data)
     await bot.settle()
     bot.github.clear_faults()
