@@ -61,7 +61,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         api_url=settings.api_url,
         repositories=sorted(rules.repositories),
     )
-    service = Service(settings, rules)
+    service = Service(settings, rules, run_sweeps=True)
     web.run_app(
         make_app(service), host=settings.host, port=settings.port, print=None, access_log=None
     )
@@ -85,6 +85,19 @@ def _one_repo(rules: Rules, name: str | None) -> tuple[str, Any]:
             raise ConfigError(f"--repo {name}: not in the rules file")
         return name, repo_rules
     return next(iter(rules.repositories.items()))
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .sweep import run_sweep_command
+
+    logs.setup()
+    settings = from_env(dry_run=args.dry_run)
+    rules = _rules(settings.rules_path)
+    if args.repo and rules.for_repo(args.repo) is None:
+        raise ConfigError(f"--repo {args.repo}: not in the rules file")
+    return asyncio.run(run_sweep_command(settings, rules, args.repo, settings.dry_run))
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -135,6 +148,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the webhook service")
     serve.add_argument("--dry-run", action="store_true", help="log writes instead of making them")
     serve.set_defaults(func=cmd_serve)
+    sweep = sub.add_parser("sweep", help="one pass of the stale and lifecycle checks, then exit")
+    sweep.add_argument("--repo", help="only this OWNER/NAME")
+    sweep.add_argument(
+        "--dry-run", action="store_true", help="print planned actions, write nothing"
+    )
+    sweep.set_defaults(func=cmd_sweep)
     check = sub.add_parser("check", help="validate a rules file")
     check.add_argument(
         "rules", nargs="?", help="path of the rules file (default: $BOT_RULES or rules.yaml)"

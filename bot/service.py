@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -53,6 +54,7 @@ class Service:
         policy: RetryPolicy | None = None,
         clock: Callable[[], float] = time.time,
         concurrency: int = 8,
+        run_sweeps: bool = False,
     ) -> None:
         self.settings = settings
         self.rules = rules
@@ -67,6 +69,9 @@ class Service:
         self.session: aiohttp.ClientSession | None = None
         self.github: GitHub | None = None
         self.services: dict[str, Any] = {}
+        # The scheduled sweep (rules: lifecycle.sweep_interval_minutes), on for `serve`.
+        self.run_sweeps = run_sweeps
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         self.session = aiohttp.ClientSession()
@@ -74,8 +79,15 @@ class Service:
             self.settings, self.session, policy=self.policy, metrics=self.metrics, clock=self.clock
         )
         self.queue.start()
+        if self.run_sweeps:
+            from .sweep import periodic_sweep
+
+            self._sweeper = asyncio.create_task(periodic_sweep(self), name="periodic-sweep")
 
     async def stop(self, grace: float = 25.0) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
         unfinished = await self.queue.close(grace)
         for delivery_id in unfinished:
             event(

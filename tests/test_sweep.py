@@ -1,0 +1,239 @@
+"""The sweep against the fake GitHub, through the real client: what it writes, what it reads,
+and that a second pass right after the first writes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from datetime import timedelta
+
+import aiohttp
+import pytest
+
+from bot import lifecycle, markers
+from bot.github import GitHub
+from bot.rules import load_rules
+from bot.sweep import run_sweep_command, sweep
+from tests.conftest import BOT_LOGIN, FAST, REPO, ROOT, settings_for
+
+AWAITING = "status: awaiting response"
+RULES = load_rules(ROOT / "rules.yaml")
+REPO_RULES = RULES.for_repo(REPO)
+
+
+@pytest.fixture
+async def api(github):
+    async with aiohttp.ClientSession() as session:
+        client = GitHub(settings_for(github), session, policy=FAST)
+        yield await client.api_for_repo(REPO)
+
+
+def days_ago(github, days: float):
+    return github.now() - timedelta(days=days)
+
+
+TEXTS = {
+    "account-recovery": ("Account recovery request", "I lost my 2FA device."),
+    "limit request": ("File Limit Request: widgets - 200 MiB", "Our wheels are 150 MiB."),
+    "PEP 541": ("PEP 541 Request: widgets", "The project is abandoned."),
+    "network": ("Connection timeout", "pip times out when downloading."),
+}
+
+
+def seed(github, number, *, labels=("account-recovery",), age=60.0, user="alice", **kw):
+    title, body = TEXTS[labels[0]]
+    github.add_issue(
+        REPO,
+        number=number,
+        title=title,
+        body=body,
+        user=user,
+        labels=labels,
+        created_at=days_ago(github, age),
+        **kw,
+    )
+
+
+def staff_comment(github, number, age):
+    github.add_comment(
+        REPO,
+        number,
+        "We sent you an email.",
+        user="staff",
+        association="MEMBER",
+        created_at=days_ago(github, age),
+    )
+
+
+def wait_on_requester(github, number, waited, *, age=None, category="account-recovery"):
+    """An issue that staff answered and put in the requester's court `waited` days ago."""
+    seed(github, number, labels=(category, AWAITING), age=age or waited + 1)
+    staff_comment(github, number, waited)
+    github.add_event(REPO, number, "labeled", "staff", days_ago(github, waited), label=AWAITING)
+
+
+def bot_comment(github, number, age, kind, state):
+    github.add_comment(
+        REPO,
+        number,
+        "text\n\n" + markers.marker(kind, state),
+        user=BOT_LOGIN,
+        created_at=days_ago(github, age),
+    )
+
+
+def posted(github, number):
+    return [c["body"] for c in github.comments(REPO, number) if c["user"]["login"] == BOT_LOGIN]
+
+
+async def run(api, github, rules=REPO_RULES, **kw):
+    kw.setdefault("dry_run", False)
+    return await sweep(api, REPO, rules, github.now(), bot_login=BOT_LOGIN, **kw)
+
+
+async def test_one_sweep_acts_exactly_where_due_and_a_second_writes_nothing(api, github):
+    wait_on_requester(github, 1, 20)  # nudge
+    wait_on_requester(github, 2, 10)  # too early
+    wait_on_requester(github, 3, 35)  # nudged 8 days ago: close
+    since = lifecycle.iso(days_ago(github, 35))
+    bot_comment(github, 3, 8, "nudge", {"since": since})
+    wait_on_requester(github, 4, 35, category="limit request")  # replied after the nudge
+    bot_comment(github, 4, 8, "nudge", {"since": lifecycle.iso(days_ago(github, 35))})
+    github.add_comment(REPO, 4, "Here it is.", user="alice", created_at=days_ago(github, 2))
+    seed(github, 5, age=5)  # unanswered recovery: overdue
+    seed(github, 6, age=5)
+    staff_comment(github, 6, 1)  # answered
+    seed(github, 7, age=5, labels=("account-recovery", "overdue"))  # flag we put, now answered
+    github.add_event(REPO, 7, "labeled", BOT_LOGIN, days_ago(github, 2), label="overdue")
+    staff_comment(github, 7, 1)
+    wait_on_requester(github, 8, 40)
+    github.add_event(REPO, 8, "labeled", "staff", days_ago(github, 1), label="on hold", apply=True)
+    seed(github, 9, age=1)  # too young
+    seed(github, 10, age=50, pull_request=True)
+    seed(github, 11, age=50, locked=True)
+    seed(github, 12, age=50, labels=("network",))  # no response limit
+    github.reset_calls()
+
+    report = await run(api, github)
+
+    writes = {(w.method, w.path.rsplit("/issues/", 1)[-1]) for w in github.writes}
+    assert writes == {
+        ("POST", "1/comments"),
+        ("POST", "3/comments"),
+        ("PATCH", "3"),
+        ("POST", "5/labels"),
+        ("DELETE", "7/labels/overdue"),
+    }
+    [nudge] = posted(github, 1)
+    assert "@alice" in nudge and "20 days" in nudge
+    assert github.issue(REPO, 3)["state"] == "closed"
+    assert github.issue(REPO, 3)["state_reason"] == "not_planned"
+    assert "Closing due to lack of response" in posted(github, 3)[-1]
+    assert github.issue(REPO, 4)["state"] == "open"
+    assert [x["name"] for x in github.issue(REPO, 5)["labels"]] == ["account-recovery", "overdue"]
+    assert report.writes == 5 and not report.failed and not report.budget_exhausted
+    # Oldest first, stopping at the first issue too young for any clock (#9); neither the
+    # young, the exempt nor the limitless issues had their history read.
+    listed = [c for c in github.calls if c.path == f"/repos/{REPO}/issues"]
+    assert all(c.query["sort"] == "created" and c.query["direction"] == "asc" for c in listed)
+    touched = {c.path.split("/")[5] for c in github.calls if "/issues/" in c.path}
+    assert not touched & {"8", "9", "10", "11", "12"}
+
+    github.reset_calls()
+    again = await run(api, github)
+    assert github.writes == [] and again.writes == 0
+    # Unchanged answers come back as 304s: almost free.
+    assert sum(1 for c in github.calls if c.status == 200) <= 8
+
+
+async def test_a_reply_after_the_nudge_prevents_the_close(api, github):
+    wait_on_requester(github, 1, 20, category="limit request")
+    wait_on_requester(github, 2, 20, category="limit request")
+    await run(api, github)
+    assert len(posted(github, 1)) == 1 and len(posted(github, 2)) == 1
+    github.advance(days=1)
+    github.add_comment(REPO, 1, "Sorry, here is the info.", user="alice")
+    github.advance(days=14)
+    await run(api, github)
+    assert github.issue(REPO, 1)["state"] == "open"
+    assert len(posted(github, 1)) == 1
+    assert github.issue(REPO, 2)["state"] == "closed"
+
+
+async def test_bot_activity_does_not_restart_the_clock(api, github):
+    wait_on_requester(github, 1, 20)
+    github.add_comment(REPO, 1, "beep", user="other-bot[bot]", created_at=days_ago(github, 3))
+    await run(api, github)
+    assert len(posted(github, 1)) == 1
+
+
+async def test_dry_run_writes_nothing_and_says_why(api, github):
+    wait_on_requester(github, 1, 20)
+    seed(github, 2, age=5)
+    github.reset_calls()
+    report = await run(api, github, dry_run=True)
+    assert github.writes == []
+    lines = report.lines()
+    assert any("#1: post_comment (nudge)" in x and "requester clock" in x for x in lines)
+    assert any("#2: add_labels 'overdue'" in x and "maintainer clock" in x for x in lines)
+
+
+async def test_the_command_prints_planned_actions_in_dry_run(github):
+    wait_on_requester(github, 1, 20)
+    out: list[str] = []
+    status = await run_sweep_command(
+        settings_for(github), RULES, REPO, True, out=out.append, now=github.now()
+    )
+    assert status == 0 and github.writes == []
+    assert any("requester clock" in x and "20.0 days" in x for x in out)
+    assert out[-1].startswith(f"{REPO}: ")
+
+
+async def test_the_write_budget_ends_a_run_and_the_next_carries_on(api, github, caplog):
+    for n in range(1, 6):
+        seed(github, n, age=5)
+    rules = replace(REPO_RULES, lifecycle=replace(REPO_RULES.lifecycle, write_budget=2))
+    with caplog.at_level(logging.WARNING):
+        report = await run(api, github, rules, concurrency=1)
+    assert report.budget_exhausted and report.writes == 2 and len(github.writes) == 2
+    assert any("write budget" in r.getMessage() for r in caplog.records)
+    await run(api, github, rules, concurrency=1)
+    await run(api, github, rules, concurrency=1)
+    flagged = [n for n in range(1, 6) if "overdue" in str(github.issue(REPO, n)["labels"])]
+    assert flagged == [1, 2, 3, 4, 5]
+
+
+async def test_two_sweeps_at_once_post_one_nudge(api, github):
+    wait_on_requester(github, 1, 20)
+    await asyncio.gather(run(api, github), run(api, github))
+    assert len(posted(github, 1)) == 1
+
+
+async def test_snoozed_issue_is_left_alone(api, github):
+    wait_on_requester(github, 1, 40)
+    until = lifecycle.iso(github.now() + timedelta(days=2))
+    bot_comment(github, 1, 1, "snooze", {"until": until})
+    github.reset_calls()
+    await run(api, github)
+    assert github.writes == []
+
+
+async def test_pep541_reminder_then_ready(api, github):
+    seed(github, 1, labels=("PEP 541",), age=60)
+    staff_comment(github, 1, 59)
+    attempts = [lifecycle.iso(days_ago(github, 15))]
+    bot_comment(github, 1, 15, "pep541-clock", {"attempts": attempts})
+    await run(api, github)
+    assert "attempt 2 of 3" in posted(github, 1)[-1]
+    github.reset_calls()
+    await run(api, github)
+    assert github.writes == []
+    github.advance(days=28)
+    await run(api, github)
+    labels = [x["name"] for x in github.issue(REPO, 1)["labels"]]
+    assert "pep541: ready for decision" in labels
+    assert "ready for a decision" in posted(github, 1)[-1]
+    github.reset_calls()
+    await run(api, github)
+    assert github.writes == []
