@@ -76,7 +76,13 @@ class Service:
     async def start(self) -> None:
         self.session = aiohttp.ClientSession()
         self.github = GitHub(
-            self.settings, self.session, policy=self.policy, metrics=self.metrics, clock=self.clock
+            self.settings,
+            self.session,
+            policy=self.policy,
+            metrics=self.metrics,
+            clock=self.clock,
+            # Room for one sweep's ETags, so the next pass over an unchanged repo is all 304s.
+            cache_size=20_000,
         )
         self.queue.start()
         if self.run_sweeps:
