@@ -25,10 +25,6 @@ class Row:
     skipped: str | None
 
 
-def _rule_labels(rules: RepoRules) -> set[str]:
-    return set(rules.labels)
-
-
 def run(
     issues: Iterable[Mapping[str, Any]],
     rules: RepoRules,
@@ -38,6 +34,7 @@ def run(
     blind: bool = True,
 ) -> list[Row]:
     category_labels = {c.label for c in rules.categories}
+    rule_labels = set(rules.labels)
     rows = []
     for data in issues:
         issue = Issue.from_api(data, repo)
@@ -46,7 +43,7 @@ def run(
             # Forget every label the rules know, as if the issue had just been filed without a form.
             issue = replace(
                 issue,
-                labels=tuple(x for x in issue.labels if x not in _rule_labels(rules)),
+                labels=tuple(x for x in issue.labels if x not in rule_labels),
                 assignees=(),
                 association="NONE",
                 state="open",

@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from bot import executor
 from bot.actions import PostComment
 from bot.github import GitHub
-from tests.conftest import FAST, REPO, TOKEN, payload, settings_for
-from tests.test_webhook import PEP541_INCOMPLETE
+from tests.conftest import FAST, REPO, TOKEN, settings_for
+from tests.test_webhook import incomplete_pep541
 
 
 @pytest.fixture
@@ -64,13 +64,7 @@ async def test_app_service_acts_on_a_delivery_with_its_installation(make_bot, gi
     private, public = app_key()
     github.configure_app(4242, public, "pypi-support", installations={1: [REPO]})
     bot = await make_bot(token=None, app_id="4242", private_key=private)
-    data = payload(
-        "issues.opened.1",
-        title="PEP 541 Request: PROJECT_NAME",
-        body=PEP541_INCOMPLETE,
-        user="alice",
-        labels=[],
-    )
+    data = incomplete_pep541()
     await bot.deliver("issues", data)
     await bot.settle()
     (comment,) = github.comments(REPO, data["issue"]["number"])

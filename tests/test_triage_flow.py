@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import REPO, payload
-from tests.test_webhook import PEP541_INCOMPLETE
+from tests.test_webhook import PEP541_INCOMPLETE, incomplete_pep541
 
 COMPLETE = PEP541_INCOMPLETE.replace(
     "`PROJECT_NAME`: https://pypi.org/project/PROJECT_NAME",
@@ -13,13 +13,7 @@ COMPLETE = PEP541_INCOMPLETE.replace(
 
 async def open_incomplete_pep541(bot):
     """Alice files the PEP 541 form, leaving its placeholders; the bot has triaged it."""
-    opened = payload(
-        "issues.opened.1",
-        title="PEP 541 Request: PROJECT_NAME",
-        body=PEP541_INCOMPLETE,
-        user="alice",
-        labels=[],
-    )
+    opened = incomplete_pep541()
     await bot.deliver("issues", opened)
     await bot.settle()
     return opened

@@ -36,6 +36,17 @@ I emailed the owner twice in March.
 """
 
 
+def incomplete_pep541():
+    """Alice's PEP 541 form as delivered, with its placeholders left in."""
+    return payload(
+        "issues.opened.1",
+        title="PEP 541 Request: PROJECT_NAME",
+        body=PEP541_INCOMPLETE,
+        user="alice",
+        labels=[],
+    )
+
+
 def test_githubs_documented_signature_vector():
     # From GitHub's "Validating webhook deliveries" documentation.
     assert sign(b"Hello, World!", SECRET) == (
@@ -96,13 +107,7 @@ async def test_wrong_method_and_path_are_json_errors(bot):
 
 
 async def test_opened_issue_is_labelled_and_checked_after_answering(bot):
-    data = payload(
-        "issues.opened.1",
-        title="PEP 541 Request: PROJECT_NAME",
-        body=PEP541_INCOMPLETE,
-        user="alice",
-        labels=[],
-    )
+    data = incomplete_pep541()
     response = await bot.deliver("issues", data)
     assert response.status == 202
     assert (await response.json())["status"] == "queued"
@@ -116,13 +121,7 @@ async def test_opened_issue_is_labelled_and_checked_after_answering(bot):
 
 
 async def test_redelivery_of_the_same_id_is_acknowledged_and_not_worked_again(bot):
-    data = payload(
-        "issues.opened.1",
-        title="PEP 541 Request: PROJECT_NAME",
-        body=PEP541_INCOMPLETE,
-        user="alice",
-        labels=[],
-    )
+    data = incomplete_pep541()
     first = await bot.deliver("issues", data, delivery="d-1")
     await bot.settle()
     writes = len(bot.github.writes)
@@ -136,13 +135,7 @@ async def test_redelivery_of_the_same_id_is_acknowledged_and_not_worked_again(bo
 
 async def test_a_second_delivery_of_the_same_event_does_not_double_the_comment(bot):
     # A different delivery id for the same change (e.g. a replayed event): state on GitHub decides.
-    data = payload(
-        "issues.opened.1",
-        title="PEP 541 Request: PROJECT_NAME",
-        body=PEP541_INCOMPLETE,
-        user="alice",
-        labels=[],
-    )
+    data = incomplete_pep541()
     await bot.deliver("issues", data)
     await bot.settle()
     data["issue"]["comments"] = 1
@@ -153,13 +146,7 @@ async def test_a_second_delivery_of_the_same_event_does_not_double_the_comment(b
 
 async def test_dry_run_makes_no_write(make_bot):
     bot = await make_bot(dry_run=True)
-    data = payload(
-        "issues.opened.1",
-        title="PEP 541 Request: PROJECT_NAME",
-        body=PEP541_INCOMPLETE,
-        user="alice",
-        labels=[],
-    )
+    data = incomplete_pep541()
     response = await bot.deliver("issues", data)
     assert response.status == 202
     await bot.settle()
@@ -200,13 +187,7 @@ async def test_the_bots_own_events_are_not_acted_on(bot):
 
 async def test_a_failing_handler_does_not_stop_the_worker(bot):
     bot.github.inject("*", r"/issues/\d+", status=500, times=None)
-    data = payload(
-        "issues.opened.1",
-        title="PEP 541 Request: PROJECT_NAME",
-        body=PEP541_INCOMPLETE,
-        user="alice",
-        labels=[],
-    )
+    data = incomplete_pep541()
     await bot.deliver("issues", data)
     await bot.settle()
     bot.github.clear_faults()
