@@ -87,8 +87,8 @@ SCENARIOS = [
                 comments=1,
             )
         },
-        4,
-        "read comments + events, edit comment, remove label",
+        6,
+        "read comments + events, edit comment, remove label; name report: search + post",
     ),
     (
         "maintainer opens an issue",

@@ -61,7 +61,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         api_url=settings.api_url,
         repositories=sorted(rules.repositories),
     )
-    service = Service(settings, rules, run_sweeps=True)
+    service = Service(settings, rules, background=True)
     web.run_app(
         make_app(service), host=settings.host, port=settings.port, print=None, access_log=None
     )

@@ -18,6 +18,7 @@ from gidgethub import routing, sansio
 from .github import Api
 from .logs import event
 from .metrics import Metrics
+from .model import Comment, History, Issue, IssueEvent
 from .rules import RepoRules, Rules
 
 log = logging.getLogger(__name__)
@@ -35,26 +36,49 @@ class Context:
     now: datetime
     delivery_id: str
     metrics: Metrics | None = None
-    services: dict[str, Any] = field(default_factory=dict)  # optional services, e.g. "pypi"
+    services: dict[str, Any] = field(default_factory=dict)  # optional services, e.g. "names"
+    _histories: dict[int, History] = field(default_factory=dict, repr=False)
+
+    async def history(self, issue: Issue, *, fresh: bool = False) -> History:
+        """The issue's comments and events, read once per delivery and shared by its handlers
+        (what one handler writes is its own; no handler looks for another's writes).
+        A just-opened issue without comments has nothing to read, so that costs no call."""
+        if issue.number in self._histories:
+            return self._histories[issue.number]
+        if fresh and issue.comment_count == 0:
+            history = History(bot_login=self.bot_login)
+        else:
+            comments = await self.api.comments(self.repo, issue.number)
+            events = await self.api.events(self.repo, issue.number)
+            history = History(
+                comments=tuple(Comment.from_api(c) for c in comments),
+                events=tuple(IssueEvent.from_api(e) for e in events),
+                bot_login=self.bot_login,
+            )
+        self._histories[issue.number] = history
+        return history
 
 
 Handler = Callable[[sansio.Event, Context], Any]
+
+
+# The order handlers of one event run in. Commands act first (a maintainer's word wins),
+# triage next, and the name report last: it adds a label with a POST, which a new issue's
+# triage PATCH (labels as delivered plus its own) would otherwise overwrite.
+FEATURES = ("commands", "lifecycle", "triage", "names")
 
 
 def compose() -> routing.Router:
     # Imported here so that each feature module owns its router and nothing else knows them.
     from .handlers import commands, lifecycle, names, triage
 
-    return routing.Router(
-        triage.router,
-        commands.router,
-        lifecycle.router,
-        names.router,
-    )
+    return routing.Router(commands.router, lifecycle.router, triage.router, names.router)
 
 
-def _order(callback: Callable[..., Any]) -> tuple[str, str]:
-    return (callback.__module__, callback.__qualname__)
+def _order(callback: Callable[..., Any]) -> tuple[int, str, str]:
+    feature = callback.__module__.rpartition(".")[2]
+    rank = FEATURES.index(feature) if feature in FEATURES else len(FEATURES)
+    return (rank, callback.__module__, callback.__qualname__)
 
 
 def handles(router: routing.Router, sansio_event: sansio.Event) -> bool:

@@ -256,6 +256,12 @@ class Api:
         data = await self.get("/search/issues", {"q": query, "per_page": 1})
         return int(data.get("total_count", 0))
 
+    async def search_issues(self, query: str, limit: int = 30) -> list[dict[str, Any]]:
+        """The first `limit` (at most 100) issues found: one call, never more pages."""
+        data = await self.get("/search/issues", {"q": query, "per_page": min(limit, 100)})
+        items = data.get("items") if isinstance(data, dict) else None
+        return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
     async def label_names(self, repo: str) -> list[str]:
         return [label["name"] async for label in self.iterate(f"/repos/{repo}/labels")]
 

@@ -20,6 +20,7 @@ from .github import GitHub, RetryPolicy
 from .logs import event, log_context
 from .metrics import Metrics
 from .model import is_bot
+from .name_lookup import NameLookup
 from .rules import Rules
 from .workqueue import Job, WorkQueue
 
@@ -54,7 +55,7 @@ class Service:
         policy: RetryPolicy | None = None,
         clock: Callable[[], float] = time.time,
         concurrency: int = 8,
-        run_sweeps: bool = False,
+        background: bool = False,
     ) -> None:
         self.settings = settings
         self.rules = rules
@@ -69,9 +70,10 @@ class Service:
         self.session: aiohttp.ClientSession | None = None
         self.github: GitHub | None = None
         self.services: dict[str, Any] = {}
-        # The scheduled sweep (rules: lifecycle.sweep_interval_minutes), on for `serve`.
-        self.run_sweeps = run_sweeps
-        self._sweeper: asyncio.Task[None] | None = None
+        # Scheduled work, on for `serve`: the sweep (rules: lifecycle.sweep_interval_minutes)
+        # and the refresh of PyPI's project names.
+        self.background = background
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         self.session = aiohttp.ClientSession()
@@ -84,16 +86,21 @@ class Service:
             # Room for one sweep's ETags, so the next pass over an unchanged repo is all 304s.
             cache_size=20_000,
         )
+        if any(r.name_intelligence.enabled for r in self.rules.repositories.values()):
+            names = NameLookup.for_index(self.session, self.settings.pypi_url, clock=self.clock)
+            self.services["names"] = names
+            if self.background:
+                self._tasks.append(asyncio.create_task(names.keep_index_fresh(), name="names"))
         self.queue.start()
-        if self.run_sweeps:
+        if self.background:
             from .sweep import periodic_sweep
 
-            self._sweeper = asyncio.create_task(periodic_sweep(self), name="periodic-sweep")
+            self._tasks.append(asyncio.create_task(periodic_sweep(self), name="periodic-sweep"))
 
     async def stop(self, grace: float = 25.0) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            await asyncio.gather(self._sweeper, return_exceptions=True)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         unfinished = await self.queue.close(grace)
         for delivery_id in unfinished:
             event(

@@ -1966,7 +1966,7 @@ class _SearchQuery:
     ``author:u``/``-author:u``, ``reason:completed|"not planned"``,
     ``created:``/``updated:``/``closed:`` with ``>``, ``>=``, ``<``, ``<=``, ``a..b`` or a date,
     ``comments:`` with the same operators, ``in:title|body`` (ignored: text matches both),
-    and free text (case-insensitive substring of title or body; ``-word`` excludes).
+    and free text (words or a phrase in the title or body; ``-word`` excludes).
     """
 
     def __init__(self, q: str) -> None:
@@ -1990,9 +1990,12 @@ class _SearchQuery:
         self.checks.append((lambda r, i: not check(r, i)) if negate else check)
 
     def _text(self, text: str, negate: bool) -> None:
-        needle = text.lower()
+        # Like GitHub: words split at punctuation, and a phrase's words must come in order
+        # ("flask plus" finds "flask-plus" and "flask_plus", not "flaskplus").
+        needle = _words(text)
         self._add(
-            lambda r, i: needle in i.title.lower() or needle in (i.body or "").lower(), negate
+            lambda r, i: _has_run(_words(i.title), needle) or _has_run(_words(i.body), needle),
+            negate,
         )
 
     def _qualifier(self, key: str, value: str, negate: bool) -> None:
@@ -2042,6 +2045,15 @@ class _SearchQuery:
 
     def matches(self, r: _Repo, issue: _Issue) -> bool:
         return all(check(r, issue) for check in self.checks)
+
+
+def _words(text: str | None) -> list[str]:
+    return re.findall(r"[a-z0-9]+", (text or "").lower())
+
+
+def _has_run(words: list[str], run: list[str]) -> bool:
+    n = len(run)
+    return any(words[i : i + n] == run for i in range(len(words) - n + 1))
 
 
 def _date_bounds(text: str) -> tuple[datetime, datetime]:

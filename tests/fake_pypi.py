@@ -68,6 +68,7 @@ class FakePyPI:
         self.garbage = False
         self.index_content_type = SIMPLE_JSON
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.url: str | None = None  # set by the test once the server runs
 
     # -- data -----------------------------------------------------------------
 

@@ -46,8 +46,10 @@ async def test_placeholders_get_one_comment_then_an_edit_completes_it(bot):
     github.issue(REPO, number)  # seeded already
     await bot.deliver("issues", edited)
     await bot.settle()
-    (updated,) = github.comments(REPO, number)  # still one comment
+    # Still one triage comment; the name report (PyPI unreachable in tests) is another.
+    updated, name_report = github.comments(REPO, number)
     assert updated["id"] == comment["id"]
+    assert "pypi-support-bot:name-report" in name_report["body"]
     assert "everything the form asks for is now there" in updated["body"]
     assert "status: awaiting response" not in labels(github, number)
     assert "PEP 541" in labels(github, number)

@@ -10,7 +10,7 @@ from gidgethub import routing, sansio
 from .. import executor, lifecycle
 from ..dispatch import Context
 from ..logs import event as log_event
-from ..model import Comment, History, Issue, IssueEvent, Snapshot
+from ..model import Comment, Issue, Snapshot
 
 log = logging.getLogger(__name__)
 router = routing.Router()
@@ -25,13 +25,7 @@ async def maintainer_responded(event: sansio.Event, ctx: Context) -> None:
         return
     if label not in issue.labels or issue.state != "open":
         return
-    comments = await ctx.api.comments(ctx.repo, issue.number)
-    events = await ctx.api.events(ctx.repo, issue.number)
-    history = History(
-        comments=tuple(Comment.from_api(c) for c in comments),
-        events=tuple(IssueEvent.from_api(e) for e in events),
-        bot_login=ctx.bot_login,
-    )
+    history = await ctx.history(issue)
     actions = [
         a
         for a in lifecycle.decide(Snapshot(issue, history), ctx.repo_rules, ctx.now)

@@ -9,25 +9,11 @@ from gidgethub import routing, sansio
 from .. import executor, triage
 from ..dispatch import Context
 from ..logs import event as log_event
-from ..model import Comment, History, Issue, IssueEvent, is_bot
+from ..model import Comment, Issue, is_bot
 from ..permissions import Permissions
 
 log = logging.getLogger(__name__)
 router = routing.Router()
-
-
-async def history_of(ctx: Context, issue: Issue, *, fresh: bool = False) -> History:
-    """The issue's comments and events. A just-opened issue without comments has none to
-    fetch, so that case costs no call."""
-    if fresh and issue.comment_count == 0:
-        return History(bot_login=ctx.bot_login)
-    comments = await ctx.api.comments(ctx.repo, issue.number)
-    events = await ctx.api.events(ctx.repo, issue.number)
-    return History(
-        comments=tuple(Comment.from_api(c) for c in comments),
-        events=tuple(IssueEvent.from_api(e) for e in events),
-        bot_login=ctx.bot_login,
-    )
 
 
 async def run_triage(ctx: Context, issue: Issue, trigger: str) -> triage.Plan:
@@ -37,7 +23,7 @@ async def run_triage(ctx: Context, issue: Issue, trigger: str) -> triage.Plan:
         log_event(log, "triage skipped", reason=skipped)
         return triage.Plan(triage.recognise(issue, rules), skipped=skipped)
     opened = trigger == triage.OPENED
-    history = await history_of(ctx, issue, fresh=opened)
+    history = await ctx.history(issue, fresh=opened)
     verdict = triage.recognise(issue, rules)
     category = verdict.category
     pool_load = None
