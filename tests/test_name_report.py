@@ -33,9 +33,7 @@ def form(project: str = "`PROJECT_NAME`: https://pypi.org/project/PROJECT_NAME")
     )
 
 
-def issue(
-    body: str = "", title: str = "PEP 541 Request: PROJECT_NAME", number: int = 7
-) -> Issue:
+def issue(body: str = "", title: str = "PEP 541 Request: PROJECT_NAME", number: int = 7) -> Issue:
     return Issue(repo="pypi/support", number=number, title=title, body=body, author="alice")
 
 
