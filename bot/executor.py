@@ -39,9 +39,7 @@ class ActionFailed(Exception):
         super().__init__(f"{action.kind} failed: {error}")
 
 
-async def post_comment_once(
-    api: Api, repo: str, number: int, action: PostComment, retry_wait: float = 1.0
-) -> None:
+async def post_comment_once(api: Api, repo: str, number: int, action: PostComment) -> None:
     """Post a comment, never twice: after a failure that may have reached GitHub, look for
     the comment's marker before trying again."""
     for attempt in range(1, COMMENT_TRIES + 1):
@@ -51,7 +49,7 @@ async def post_comment_once(
         except AmbiguousWrite:
             if attempt == COMMENT_TRIES:
                 raise
-            await asyncio.sleep(retry_wait * attempt)
+            await asyncio.sleep(api.ambiguous_write_wait * attempt)
             for data in await api.comments(repo, number):
                 comment = Comment.from_api(data)
                 if (

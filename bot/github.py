@@ -54,6 +54,9 @@ class RetryPolicy:
     max_wait: float = 900.0  # longest single wait (retry-after, or a rate-limit reset)
     request_timeout: float = 30.0
     comment_spacing: float = 1.0  # GitHub asks for a pause between content-creating requests
+    # After a post whose outcome is unknown, how long before looking for it (times the try):
+    # a comment GitHub made can take a moment to show in the list.
+    ambiguous_write_wait: float = 1.0
 
 
 def _retry_after(exc: gidgethub.HTTPException) -> float | None:
@@ -216,6 +219,10 @@ class Api:
     def __init__(self, gh: _GitHubAPI, *, dry_run: bool) -> None:
         self._gh = gh
         self.dry_run = dry_run
+
+    @property
+    def ambiguous_write_wait(self) -> float:
+        return self._gh.policy.ambiguous_write_wait
 
     # -- reads --------------------------------------------------------------------------
 

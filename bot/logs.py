@@ -66,5 +66,6 @@ def setup(level: int = logging.INFO, stream: Any = None) -> None:
 
 
 def event(logger: logging.Logger, msg: str, level: int = logging.INFO, **fields: Any) -> None:
-    """Log one structured line with extra fields."""
-    logger.log(level, msg, extra={"fields": fields})
+    """Log one structured line with extra fields. The delivery's context is copied into the
+    record, so that whoever reads the record later (a test, another handler) still sees it."""
+    logger.log(level, msg, extra={"fields": {**(_context.get() or {}), **fields}})

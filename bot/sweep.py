@@ -12,6 +12,11 @@ Cheap by construction:
   so two sweeps running at once (or a delivery worked meanwhile) do not double a comment;
 - a per-run write budget ends the run early; the next run carries on where it is needed,
   since every decision is made from what is on GitHub.
+
+It also catches up new issues that were never triaged (the bot was down, or GitHub kept
+failing past the retries): from one page of the newest open issues, those still without a
+comment some minutes after they were opened are worked as their `issues.opened` delivery
+would have been.
 """
 
 from __future__ import annotations
@@ -27,8 +32,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
+from gidgethub import routing, sansio
 
-from . import executor, lifecycle
+from . import dispatch, executor, lifecycle, triage
 from .actions import Action
 from .config import ConfigError, Settings
 from .github import Api, GitHub
@@ -60,6 +66,21 @@ def _lock_for(repo: str, number: int) -> asyncio.Lock:
     return lock
 
 
+# A new issue's delivery is given this long before the sweep works the issue itself...
+CATCH_UP_AFTER = timedelta(minutes=10)
+# ...and an issue older than this without any comment is left for people: it is not new.
+CATCH_UP_WITHIN = timedelta(days=7)
+
+
+@dataclass
+class CatchUp:
+    """What the sweep needs to work a missed new issue as its delivery would have been."""
+
+    router: routing.Router
+    rules: Rules
+    services: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class SweepReport:
     repo: str
@@ -69,6 +90,7 @@ class SweepReport:
     planned: list[tuple[int, Action]] = field(default_factory=list)
     writes: int = 0
     failed: list[int] = field(default_factory=list)
+    caught_up: list[int] = field(default_factory=list)  # missed new issues worked (or planned)
     budget_exhausted: bool = False
     error: str | None = None
     seconds: float = 0.0
@@ -132,6 +154,73 @@ async def list_candidates(api: Api, repo: str, rules: RepoRules, now: datetime, 
             yield issue
 
 
+def _missed(issue: Issue, rules: RepoRules, now: datetime) -> bool:
+    """On the listing alone: a new issue the bot never answered, and should have."""
+    return (
+        issue.comment_count == 0
+        and CATCH_UP_AFTER <= now - issue.created_at <= CATCH_UP_WITHIN
+        and triage.skip_reason(issue, rules) is None
+    )
+
+
+async def catch_up(
+    api: Api,
+    repo: str,
+    rules: RepoRules,
+    now: datetime,
+    *,
+    catch: CatchUp,
+    report: SweepReport,
+    dry_run: bool,
+    bot_login: str | None,
+    metrics: Metrics | None,
+) -> None:
+    """Work missed new issues (newest 100 open ones only: one call, 304 when unchanged)."""
+    params = {"state": "open", "sort": "created", "direction": "desc", "per_page": 100}
+    listing = await api.get(f"/repos/{repo}/issues", params)
+    for data in listing if isinstance(listing, list) else []:
+        issue = Issue.from_api(data, repo)
+        if issue.is_pull_request or not _missed(issue, rules, now):
+            continue
+        if dry_run:
+            plan = triage.decide(issue, History(bot_login=bot_login), rules, now=now)
+            if plan.actions:
+                report.caught_up.append(issue.number)
+                report.planned += [(issue.number, a) for a in plan.actions]
+            continue
+        async with _lock_for(repo, issue.number):
+            data = await api.get_issue(repo, issue.number)  # a delivery may have been worked
+            issue = Issue.from_api(data, repo)
+            if issue.state != "open" or not _missed(issue, rules, now):
+                continue
+            delivery_id = f"sweep:{repo}#{issue.number}"
+            opened = sansio.Event(
+                {
+                    "action": "opened",
+                    "issue": data,
+                    "repository": {"full_name": repo},
+                    "sender": data.get("user") or {},
+                },
+                event="issues",
+                delivery_id=delivery_id,
+            )
+            ctx = dispatch.Context(
+                api=api,
+                rules=catch.rules,
+                repo_rules=rules,
+                repo=repo,
+                bot_login=bot_login,
+                now=now,
+                delivery_id=delivery_id,
+                metrics=metrics,
+                services=catch.services,
+            )
+            with log_context(delivery_id=delivery_id, repository=repo, issue=issue.number):
+                event(logger, "sweep: working a missed new issue")
+                failed = await dispatch.dispatch(catch.router, opened, ctx)
+            (report.failed if failed else report.caught_up).append(issue.number)
+
+
 async def sweep(
     api: Api,
     repo: str,
@@ -143,9 +232,10 @@ async def sweep(
     bot_login: str | None = None,
     metrics: Metrics | None = None,
     concurrency: int = CONCURRENCY,
+    catch: CatchUp | None = None,
 ) -> SweepReport:
-    """One pass of the lifecycle clocks over `repo`. With `dry_run`, nothing is written: the
-    planned actions are in the report."""
+    """One pass of the lifecycle clocks over `repo`, and (with `catch`) the catch-up of missed
+    new issues. With `dry_run`, nothing is written: the planned actions are in the report."""
     started = time.monotonic()
     report = SweepReport(repo)
     budget = rules.lifecycle.write_budget
@@ -227,6 +317,22 @@ async def sweep(
         for _ in workers:
             await queue.put(None)
         await asyncio.gather(*workers, return_exceptions=True)
+    if catch is not None and not report.budget_exhausted:
+        try:
+            await catch_up(
+                api,
+                repo,
+                rules,
+                now,
+                catch=catch,
+                report=report,
+                dry_run=dry_run,
+                bot_login=bot_login,
+                metrics=metrics,
+            )
+        except Exception as exc:
+            report.error = f"{type(exc).__name__}: {exc}"
+            event(log, "sweep: catch-up failed", level=logging.ERROR, error=report.error)
     report.seconds = round(time.monotonic() - started, 3)
     event(
         log,
@@ -239,6 +345,7 @@ async def sweep(
         planned=len(report.planned),
         writes=report.writes,
         failed=len(report.failed),
+        caught_up=len(report.caught_up),
         budget_exhausted=report.budget_exhausted,
         seconds=report.seconds,
     )
@@ -254,6 +361,7 @@ async def sweep_all(
     dry_run: bool = False,
     metrics: Metrics | None = None,
     log: logging.Logger = logger,
+    services: dict[str, Any] | None = None,
 ) -> list[SweepReport]:
     if repo_filter is not None and rules.for_repo(repo_filter) is None:
         raise ConfigError(f"--repo {repo_filter}: not in the rules file")
@@ -279,6 +387,7 @@ async def sweep_all(
                 log=log,
                 bot_login=bot_login,
                 metrics=metrics,
+                catch=CatchUp(dispatch.compose(), rules, services or {}),
             )
         )
     return reports
@@ -312,6 +421,9 @@ async def run_sweep_command(
         )
         if report.budget_exhausted:
             summary += " (write budget reached: the next run carries on)"
+        if report.caught_up:
+            verb = "to triage" if dry_run else "triaged"
+            summary += f", {len(report.caught_up)} missed new issues {verb}"
         if report.failed:
             summary += f", {len(report.failed)} failed"
         if report.error:
@@ -349,6 +461,7 @@ async def periodic_sweep(service: Any, *, first_delay: float | None = None) -> N
                     dry_run=False,
                     bot_login=bot_login,
                     metrics=service.metrics,
+                    catch=CatchUp(service.router, rules, service.services),
                 )
             except asyncio.CancelledError:
                 raise

@@ -28,7 +28,14 @@ TOKEN = "ghp_test_token_for_the_fake"
 BOT_LOGIN = "pypi-support-bot"
 REPO = "pypi/support"
 # Retries in tests: as many as in production, without the waiting.
-FAST = RetryPolicy(attempts=4, backoff=0.001, max_wait=0.05, comment_spacing=0, request_timeout=5)
+FAST = RetryPolicy(
+    attempts=4,
+    backoff=0.001,
+    max_wait=0.05,
+    comment_spacing=0,
+    request_timeout=5,
+    ambiguous_write_wait=0,
+)
 
 
 def payload(name: str, **issue: Any) -> dict[str, Any]:

@@ -23,6 +23,7 @@ import hashlib
 import itertools
 import json
 import math
+import random
 import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
@@ -96,6 +97,8 @@ class Fault:
     body: Any
     delay: float
     reset_connection: bool
+    probability: float = 1.0  # chance that a matching request fails (seeded: reproducible)
+    after: bool = False  # the request is carried out first: GitHub acted, the answer is lost
 
     def matches(self, method: str, path: str) -> bool:
         return self.method in ("*", method) and bool(self.path_regex.search(path))
@@ -343,6 +346,7 @@ class FakeGitHub:
         self.writes: list[Call] = []
         self.contract_violations: list[str] = []
         self.faults: list[Fault] = []
+        self.random = random.Random(541)
         self.installation_tokens_issued = 0
         self.installation_token_ttl = timedelta(hours=1)
         self.allow_any_assignee = False
@@ -780,9 +784,16 @@ class FakeGitHub:
         body: Any = None,
         delay: float = 0.0,
         reset_connection: bool = False,
+        probability: float = 1.0,
+        after: bool = False,
     ) -> Fault:
         """Make the next ``times`` requests matching ``method`` ("*" = any) and
         ``path_regex`` (searched in the path, without query) fail.
+
+        ``probability``: each matching request fails with this chance (from ``self.random``,
+        seeded, so a run is reproducible); requests let through do not use up ``times``.
+        ``after``: the request is carried out, then its answer replaced by the failure (or the
+        connection dropped): GitHub acted, but the client cannot know.
 
         ``status=None`` with a ``delay`` just slows the real response down.  ``body``: a dict
         or list (JSON) or str; by default ``{"message": <reason>}``.  ``reset_connection``
@@ -798,6 +809,8 @@ class FakeGitHub:
             body=body,
             delay=delay,
             reset_connection=reset_connection,
+            probability=probability,
+            after=after,
         )
         self.faults.append(fault)
         return fault
@@ -833,6 +846,8 @@ class FakeGitHub:
     def _take_fault(self, method: str, path: str) -> Fault | None:
         for fault in self.faults:
             if fault.matches(method, path):
+                if fault.probability < 1 and self.random.random() >= fault.probability:
+                    continue
                 if fault.times is not None:
                     fault.times -= 1
                     if fault.times <= 0:
@@ -1209,7 +1224,7 @@ class FakeGitHub:
 
         resource = "search" if path.startswith("/search/") else "core"
         fault = self._take_fault(method, path)
-        if fault is not None:
+        if fault is not None and not fault.after:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
             if fault.reset_connection:
@@ -1258,6 +1273,17 @@ class FakeGitHub:
             result = self._error_result(method, path, _not_found())
 
         bucket = self._bucket(resource)
+        if fault is not None and fault.after:
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault.reset_connection:
+                if request.transport is not None:
+                    request.transport.abort()
+                return web.Response(status=500)
+            if fault.status is not None:
+                result = self._fault_result(fault)
+                call.status = result.status
+                return self._respond(request, result, bucket)
         if method == "GET" and result.status == 200 and result.body is not _NO_BODY:
             etag = '"' + hashlib.sha256(_dumps(result.body)).hexdigest()[:40] + '"'
             result.headers["etag"] = etag

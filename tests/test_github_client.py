@@ -98,7 +98,7 @@ async def test_a_comment_is_posted_exactly_once_when_the_answer_is_lost(github, 
     github.inject("POST", r"/issues/5/comments$", status=None, reset_connection=True, times=1)
     github.inject("POST", r"/issues/5/comments$", status=502, times=1)
     action = PostComment("test", "hello <!-- pypi-support-bot:test -->", "test")
-    await executor.post_comment_once(api, REPO, 5, action, retry_wait=0)
+    await executor.post_comment_once(api, REPO, 5, action)
     assert [c["body"] for c in github.comments(REPO, 5)] == [action.body]
     posts = [c for c in github.calls if c.method == "POST"]
     assert len(posts) == 3

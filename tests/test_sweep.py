@@ -11,10 +11,10 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
-from bot import lifecycle, markers
+from bot import dispatch, lifecycle, markers
 from bot.github import GitHub
 from bot.rules import load_rules
-from bot.sweep import run_sweep_command, sweep
+from bot.sweep import CatchUp, run_sweep_command, sweep
 from tests.conftest import BOT_LOGIN, FAST, REPO, ROOT, settings_for
 
 AWAITING = "status: awaiting response"
@@ -237,3 +237,38 @@ async def test_pep541_reminder_then_ready(api, github):
     github.reset_calls()
     await run(api, github)
     assert github.writes == []
+
+
+async def test_the_sweep_catches_up_new_issues_the_bot_never_answered(github, api):
+    def new(number, minutes, **kw):
+        github.add_issue(
+            REPO,
+            number=number,
+            title="PEP 541 Request: widgets",
+            body="The project is abandoned.",
+            user=kw.pop("user", "alice"),
+            created_at=github.now() - timedelta(minutes=minutes),
+            **kw,
+        )
+
+    new(1, 20)  # missed: no comment 20 minutes on
+    new(2, 2)  # its delivery may still be on the way
+    new(3, 20)
+    github.add_comment(REPO, 3, "Thanks!", user=BOT_LOGIN)  # answered
+    new(4, 20, user="ewdurbin", author_association="MEMBER")  # triage leaves these alone
+    new(5, 8 * 24 * 60)  # a week old and quiet: for people, not for triage
+    catch = CatchUp(dispatch.compose(), RULES)
+    report = await sweep(
+        api, REPO, REPO_RULES, github.now(), dry_run=True, bot_login=BOT_LOGIN, catch=catch
+    )
+    assert report.caught_up == [1]
+    assert any(n == 1 and a.kind == "post_comment" for n, a in report.planned)
+    assert github.writes == []
+
+    report = await sweep(
+        api, REPO, REPO_RULES, github.now(), dry_run=False, bot_login=BOT_LOGIN, catch=catch
+    )
+    assert report.caught_up == [1]
+    assert [label["name"] for label in github.issue(REPO, 1)["labels"]] == ["PEP 541"]
+    assert len(github.comments(REPO, 1)) == 1
+    assert all(not github.comments(REPO, n) for n in (2, 4, 5))
