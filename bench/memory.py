@@ -3,23 +3,25 @@ once they are full its RSS stays flat.
 
     python bench/memory.py                      # 100,000 deliveries
     python bench/memory.py --quick              # 2,000 deliveries, a CI smoke run
-    python bench/memory.py --deliveries 300000  # long enough for every cache to fill
+    python bench/memory.py --deliveries 300000  # long enough for every cache to be full
 
-The bot (Service + make_app) runs in this process and gets signed POST /webhook requests over
-loopback from aiohttp's TestClient; its queue works every delivery against the fake GitHub
-and fake PyPI (tests/fake_github.py, tests/fake_pypi.py). Those run in a child process
-(this file with --fakes): they keep every issue, comment and request in memory, and that
-growth is theirs, not the bot's. The RSS measured (VmRSS, after gc.collect(), every 10% of
-the run) is this process's: the bot plus the small, constant harness that sends deliveries.
+The bot (Service + make_app) runs in this process and gets signed POST /webhook requests
+over loopback from aiohttp's TestClient; its queue works every delivery against a fake
+GitHub and a fake PyPI (tests/fake_github.py, tests/fake_pypi.py). Those run in a child
+process (this file with --fakes) because they keep issues, comments and requests in memory:
+that is their growth, not the bot's. The RSS sampled (VmRSS after gc.collect(), every 10%
+of the run, with the queue drained) is this process's: the bot plus the harness that sends
+the deliveries, which holds only the delivery being sent. The bot's logs are formatted as
+in production and written to /dev/null; only their counts are printed.
 
-Each "cycle" is the life of one issue: opened (a complete PEP 541 form naming a new project,
-a PEP 541 form with placeholders, the recovery form, or free text), the author's reply
-(with /close on recovery requests), the author's edit completing the placeholder form, a
-maintainer's comment with a command, the bot's own `labeled` event, an event the bot
-ignores (a ping, an installation, another bot's label) and, every other cycle, a redelivery
-of the `opened` delivery (same id: a duplicate). Delivery ids are unique otherwise. Issue
-numbers cycle through --issues (2,000) so that the fake stays fast: before an issue is
-opened again the fake forgets its old comments and events (POST /seed on the child).
+Each cycle is one new issue's life: opened (a complete PEP 541 form naming a new project,
+which is on the fake PyPI; a PEP 541 form with placeholders; the recovery form; free text),
+the author's reply (/close on recovery requests), the author's edit completing the
+placeholder form, a maintainer's comment with a command, the bot's own `labeled` event, an
+event the bot ignores (ping, installation, another bot's label) and, every other cycle, a
+redelivery of `opened` (same delivery id: a duplicate). All other delivery ids are new.
+Issue numbers keep growing, as on GitHub, but the fake keeps only the newest 2,000
+(KEEP): its search reads every issue it has, and would slow the run down more and more.
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ import gc
 import json
 import logging
 import os
+import resource
 import sys
 import time
+from asyncio.subprocess import PIPE
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,12 +63,14 @@ from tests.test_webhook import PEP541_INCOMPLETE
 MAINTAINERS = ("di", "ewdurbin", "miketheman")
 COMMANDS = ("/label on hold", "/unlabel on hold", "/awaiting")
 LABELS = {0: ["PEP 541"], 1: ["PEP 541", "status: awaiting response"], 2: ["account-recovery"]}
+KEEP = 2_000  # issues the fake GitHub keeps
 FREE_TEXT = "Uploading fails with 400 Bad Request since yesterday. What should I do?"
 
 
 async def serve_fakes() -> None:
-    """The child: fake GitHub and PyPI on loopback ports, and /seed to (re)create an issue."""
-    # No rate limits: the fake's frozen clock would never start a new window.
+    """The child: fake GitHub and PyPI on loopback ports, and /seed to create what the bot
+    needs to exist (a new issue, a comment it will react to)."""
+    # No rate limits: with the fake's frozen clock a window would never end.
     github = FakeGitHub(core_limit=10**9, search_limit=10**9)
     github.add_token(TOKEN, BOT_LOGIN)
     github.add_repo(REPO)
@@ -74,14 +80,14 @@ async def serve_fakes() -> None:
 
     async def seed(request: web.Request) -> web.Response:
         data = await request.json()
-        if "comment" in data:  # a comment must exist for the bot to react to it
+        if "comment" in data:
             return web.json_response({"id": github.add_comment(REPO, **data["comment"])["id"]})
-        # The fake has no API to delete an issue; reusing a number must start from nothing.
-        github._repos[REPO.lower()].issues.pop(data["number"], None)
+        # The fake has no API to delete an issue: forget the oldest one by hand.
+        github._repos[REPO.lower()].issues.pop(data["number"] - KEEP, None)
         github.add_issue(REPO, number=data["number"], **data["issue"])
         if data["project"]:
             pypi.add_project(data["project"], releases={"0.1": ["2016-03-01T00:00:00Z"]})
-        github.reset_calls()  # the fakes' request logs would grow for ever
+        github.reset_calls()  # request logs: they would grow for ever
         pypi.requests.clear()
         return web.json_response({})
 
@@ -95,17 +101,18 @@ async def serve_fakes() -> None:
         runners.append(runner)
         urls[name] = f"http://127.0.0.1:{runner.addresses[0][1]}"
     print(json.dumps(urls), flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # parent closes it
+    # Until the parent closes our stdin (or dies): no process is ever left behind.
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
     for runner in runners:
         await runner.cleanup()
     print(json.dumps({"contract_violations": github.contract_violations[:3]}), flush=True)
 
 
-def deliveries(issues: int) -> Iterator[tuple[str, dict[str, Any] | None, dict | None]]:
-    """(event, payload, what the fakes need first, or None), cycle after cycle; the event
-    "redeliver" means: send the cycle's `opened` delivery again."""
+def deliveries() -> Iterator[tuple[str, dict[str, Any] | None, dict[str, Any] | None]]:
+    """(event, payload, what the fakes need first), cycle after cycle. The event "redeliver"
+    means: send the cycle's `opened` delivery again, as GitHub's Redeliver button does."""
     for c in range(10**9):
-        n, kind, author, name = c % issues + 1, c % 4, f"requester-{c}", f"project-{c}"
+        n, kind, author, name = c + 1, c % 4, f"requester-{c}", f"project-{c}"
         title, body = {
             0: (f"PEP 541 Request: {name}", COMPLETE.replace("widgets", name)),
             1: ("PEP 541 Request: PROJECT_NAME", PEP541_INCOMPLETE),
@@ -120,13 +127,13 @@ def deliveries(issues: int) -> Iterator[tuple[str, dict[str, Any] | None, dict |
         reply = "/close\n\nI got my account back, thank you!" if kind == 2 else "Any news?"
         yield comment(issue, labels, author, reply, "NONE")
         if kind == 1:
-            done = COMPLETE.replace("widgets", name)
-            edited = payload("issues.edited.1", **{**issue, "body": done}, labels=labels)
+            edited = payload("issues.edited.1", **issue, labels=labels)
+            edited["issue"]["body"] = COMPLETE.replace("widgets", name)
             edited["changes"] = {"body": {"from": body}}
             yield "issues", edited, None
         note = f"Thanks, looking into it.\n\n{COMMANDS[c % 3]}"
         yield comment(issue, labels, MAINTAINERS[c % 3], note, "MEMBER")
-        # GitHub tells the bot about its own writes too: worked, then dropped as "own_event".
+        # GitHub tells the bot about its own writes too: queued, then dropped as "own_event".
         own = payload("issues.labeled.1", **issue, labels=labels)
         own["label"], own["sender"]["login"] = {"name": "PEP 541"}, BOT_LOGIN
         yield "issues", own, None
@@ -134,11 +141,11 @@ def deliveries(issues: int) -> Iterator[tuple[str, dict[str, Any] | None, dict |
             yield "ping", payload("ping.none.1"), None
         elif c % 3 == 1:
             yield "installation", payload("installation.created.1"), None
-        else:  # another bot's event (ignore_other_bots)
+        else:
             other = payload("issues.labeled.1", **issue, labels=labels)
             other["sender"].update(login="dependabot[bot]", type="Bot")
             yield "issues", other, None
-        if c % 2 == 0:  # as from the "Redeliver" button: same delivery id, same body
+        if c % 2 == 0:
             yield "redeliver", None, None
 
 
@@ -151,13 +158,23 @@ def comment(issue: dict, labels: list, login: str, text: str, association: str) 
     return "issue_comment", data, {"comment": seed}
 
 
-def cache_sizes(service: Service) -> dict[str, int]:
-    # Private attributes, read only: the objects themselves are what is measured.
-    roles = service.services.get("permissions")
-    names = service.services.get("names")
+COLUMNS = (  # name, width, format
+    *(("deliveries", 10, ","), ("RSS MB", 7, ".1f"), ("seen", 7, ","), ("ETags", 6, ",")),
+    *(("ETag JSON MB", 12, ".1f"), ("roles", 6, ","), ("facts", 6, ","), ("objects", 10, ",")),
+)
+
+
+def sample(service: Service, sent: int) -> dict[str, float]:
+    # Private attributes, only read: the bot's own objects are what is measured.
+    roles, names = service.services.get("permissions"), service.services.get("names")
     return {
+        "deliveries": sent,
+        "RSS MB": rss_kib() / 1024,
         "seen": len(service.seen),
-        "etag": len(service.github.cache),
+        "ETags": len(service.github.cache),
+        # What the ETag cache holds (decoded JSON), measured as JSON text: the cache is
+        # bounded by entries, not bytes, so this shows what its entries cost.
+        "ETag JSON MB": sum(len(json.dumps(v[2])) for v in service.github.cache.values()) / 1e6,
         "roles": len(roles._cache) if roles else 0,
         "facts": len(names._facts) if names else 0,
         "objects": len(gc.get_objects()),
@@ -165,7 +182,7 @@ def cache_sizes(service: Service) -> dict[str, int]:
 
 
 def metric(service: Service, family: str, *labels: str) -> str:
-    """A Prometheus counter of the bot's, summed by some of its labels."""
+    """One of the bot's Prometheus counters, summed by some of its labels."""
     found: Counter = Counter()
     for fam in service.metrics.registry.collect():
         for s in fam.samples if fam.name == family else ():
@@ -174,56 +191,42 @@ def metric(service: Service, family: str, *labels: str) -> str:
     return ", ".join(f"{k} {v:,}" for k, v in sorted(found.items()))
 
 
-class Tally(logging.Handler):
-    """Counts the bot's log lines by level (they are written to /dev/null)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.levels: Counter = Counter()
-        self.errors: Counter = Counter()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.levels[record.levelname.lower()] += 1
-        if record.levelno >= logging.WARNING:
-            self.errors[str(record.msg)] += 1
-
-
-async def bench(total: int, issues: int) -> None:
+async def bench(total: int) -> None:
     child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        __file__,
-        "--fakes",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
+        sys.executable, __file__, "--fakes", stdin=PIPE, stdout=PIPE
     )
     assert child.stdin and child.stdout
     urls = json.loads(await child.stdout.readline())
     settings = settings_for(SimpleNamespace(url=urls["github"]), pypi_url=urls["pypi"])
-    # The fake's frozen clock: TTL caches then never expire, only their size bounds them.
-    service = Service(
-        settings, load_rules(settings.rules_path), policy=FAST, clock=DEFAULT_NOW.timestamp
-    )
+    # The fakes' frozen clock: TTL caches never expire, only their size bounds them.
+    rules = load_rules(settings.rules_path)
+    service = Service(settings, rules, policy=FAST, clock=DEFAULT_NOW.timestamp)
     client = TestClient(TestServer(make_app(service, grace=5)))
     control = aiohttp.ClientSession()
-    tally = Tally()
-    outcomes: Counter = Counter()
-    rows = []
+    answers, rows, levels, problems = Counter(), [], Counter(), Counter()
+
+    def tally(record: logging.LogRecord) -> bool:  # the bot's log lines, counted
+        levels[record.levelname.lower()] += 1
+        if record.levelno >= logging.WARNING:
+            problems[str(record.msg)] += 1
+        return True
+
     with open(os.devnull, "w") as devnull:
-        logs.setup(stream=devnull)  # real JSON formatting, as in production, written nowhere
-        logging.getLogger().addHandler(tally)
+        logs.setup(stream=devnull)  # formatted as in production, written nowhere
+        logging.getLogger().handlers[0].addFilter(tally)
         try:
             await client.start_server()
-            await service.github.login()
-            started = time.perf_counter()
-            stream = deliveries(issues)
+            await service.github.login()  # learned once per process, as in production
+            started, cpu = time.perf_counter(), time.process_time()
+            stream, opened = deliveries(), (b"", {})
             for sent in range(total + 1):
                 if sent % (total // 10) == 0:
                     await service.queue.join()
                     gc.collect()
-                    rows.append((sent, rss_kib() / 1024, cache_sizes(service)))
+                    rows.append(sample(service, sent))
                 if sent == total:
                     break
-                if service.queue.depth > 200:  # backpressure: never near the queue's limit
+                if service.queue.depth > 200:  # backpressure, far below the queue's limit
                     await service.queue.join()
                 event, data, seed = next(stream)
                 if seed:
@@ -231,55 +234,53 @@ async def bench(total: int, issues: int) -> None:
                         made = await r.json()
                     if "comment" in seed:
                         data["comment"]["id"] = made["id"]
-                if event != "redeliver":
+                if event == "redeliver":
+                    raw, headers = opened
+                else:
                     raw = json.dumps(data).encode()
                     headers = headers_for(event, raw)  # a new delivery id
                     if seed and "issue" in seed:
                         opened = raw, headers
-                else:
-                    raw, headers = opened
                 async with client.post("/webhook", data=raw, headers=headers) as resp:
-                    outcomes[resp.status] += 1
-            elapsed = time.perf_counter() - started
+                    answers[resp.status] += 1
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         finally:
             await client.close()
             await control.close()
             child.stdin.close()
-            tail = json.loads((await child.stdout.read()).decode() or "{}")
+            tail = json.loads((await child.stdout.read()) or "{}")
             await child.wait()
-            logging.getLogger().removeHandler(tally)
+            logging.getLogger().handlers.clear()
 
+    print(" ".join(f"{name:>{width}}" for name, width, _ in COLUMNS))
+    for row in rows:
+        print(" ".join(f"{row[name]:>{width}{spec}}" for name, width, spec in COLUMNS))
+    mid, last = rows[5], rows[-1]
+    grew, half = last["RSS MB"] - mid["RSS MB"], (last["deliveries"] - mid["deliveries"]) / 1000
     print(
-        f"{'deliveries':>10} {'RSS MB':>7} {'seen':>7} {'ETags':>6} {'roles':>6} "
-        f"{'facts':>6} {'objects':>9}"
+        f"\nRSS after {total:,} deliveries: {last['RSS MB']:.1f} MB "
+        f"(before the first: {rows[0]['RSS MB']:.1f} MB)"
     )
-    for sent, rss, s in rows:
-        print(
-            f"{sent:>10,} {rss:>7.1f} {s['seen']:>7,} {s['etag']:>6,} {s['roles']:>6,} "
-            f"{s['facts']:>6,} {s['objects']:>9,}"
-        )
-    (half, rss_half, s_half), (end, rss_end, s_end) = rows[5], rows[-1]
-    grew = rss_end - rss_half
-    print(f"\nRSS after {end:,} deliveries: {rss_end:.1f} MB (at start {rows[0][1]:.1f} MB)")
     print(
-        f"growth over the last half ({half:,} -> {end:,}): {grew:+.1f} MB, "
-        f"{grew * 1024 / ((end - half) / 1000):+.1f} KB per 1,000 deliveries"
+        f"growth over the last half ({mid['deliveries']:,} -> {total:,}): {grew:+.1f} MB, "
+        f"{grew * 1024 / half:+.1f} KB per 1,000 deliveries"
     )
-    bounds = {"seen": SEEN_MAX, "etag": service.github.cache.maxsize, "roles": 4096, "facts": 1024}
-    filling = [
-        f"{k} {s_half[k]:,} -> {s_end[k]:,} of {bound:,}"
-        for k, bound in bounds.items()
-        if s_end[k] > s_half[k] and s_half[k] < bound
-    ]
+    bounds = {"seen": SEEN_MAX, "ETags": service.github.cache.maxsize, "facts": 1024}
+    filling = [f"{k} {mid[k]:,} -> {last[k]:,} of {n:,}" for k, n in bounds.items() if mid[k] < n]
+    # Not roles: its 5-minute TTL runs on the real clock, and bounds it first.
     print("caches still filling in the last half: " + ("; ".join(filling) or "none"))
-    print(f"throughput: {total / elapsed:,.0f} deliveries/s ({elapsed:.1f} s, samples included)")
-    print("HTTP answers: " + ", ".join(f"{k} {v:,}" for k, v in sorted(outcomes.items())))
-    # Answered (queued, duplicate, ignored, ok for pings), then worked (done, failed, own_event).
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(
+        f"throughput: {total / elapsed:,.0f} deliveries/s ({elapsed:,.1f} s, samples included;"
+        f" CPU: bot process {cpu:,.0f} s, fakes {children.ru_utime + children.ru_stime:,.0f} s)"
+    )
+    print("HTTP answers: " + ", ".join(f"{k} {v:,}" for k, v in sorted(answers.items())))
+    # Answered (queued, duplicate, ignored; ok: ping), then worked (done, failed, own_event).
     print("deliveries by outcome: " + metric(service, "bot_deliveries", "outcome"))
     print("GitHub requests: " + metric(service, "bot_github_requests", "method", "status"))
-    print("bot log lines: " + ", ".join(f"{k} {v:,}" for k, v in tally.levels.most_common()))
-    for msg, count in tally.errors.most_common(5):
-        print(f"  warning/error x{count:,}: {msg}")
+    print("bot log lines: " + ", ".join(f"{k} {v:,}" for k, v in levels.most_common()))
+    for msg, count in problems.most_common(5):
+        print(f"  {count:,} x {msg}")
     print(f"fake GitHub contract violations: {tail.get('contract_violations')}")
 
 
@@ -287,14 +288,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2,000 deliveries (CI smoke run)")
     parser.add_argument("--deliveries", type=int, help="how many (default 100,000)")
-    parser.add_argument("--issues", type=int, default=2000, help="issue numbers to cycle over")
     parser.add_argument("--fakes", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.fakes:
         asyncio.run(serve_fakes())
         return 0
     total = args.deliveries or (2_000 if args.quick else 100_000)
-    asyncio.run(bench(max(10, total - total % 10), args.issues))
+    asyncio.run(bench(max(10, total - total % 10)))
     return 0
 
 

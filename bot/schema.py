@@ -43,7 +43,11 @@ def _scalar(node: yaml.Node, problems: Problems, spec: Spec) -> Any:
     if not isinstance(node, yaml.ScalarNode):
         problems.add(node, f"expected {spec.what}")
         return _INVALID
-    return _CONSTRUCTOR.construct_object(node)
+    try:
+        return _CONSTRUCTOR.construct_object(node)
+    except yaml.YAMLError:  # a tag the safe loader does not know, such as !!python/...
+        problems.add(node, f"expected {spec.what}, not a value tagged {node.tag}")
+        return _INVALID
 
 
 _CONSTRUCTOR = yaml.SafeLoader("")  # only its scalar constructors are used

@@ -46,6 +46,28 @@ def repository(payload: Mapping[str, Any]) -> str | None:
     return None
 
 
+# Parts of a delivery the bot relies on, and the JSON type each must have when present.
+_ENVELOPE = {
+    "action": str,
+    "repository": Mapping,
+    "sender": Mapping,
+    "installation": Mapping,
+    "issue": Mapping,
+    "comment": Mapping,
+    "label": Mapping,
+    "changes": Mapping,
+}
+
+
+def malformed(payload: Mapping[str, Any]) -> str | None:
+    """Why a delivery's envelope is not what GitHub sends, or None. Checked before routing,
+    so that no handler meets, say, a list where an action name should be."""
+    for key, kind in _ENVELOPE.items():
+        if key in payload and payload[key] is not None and not isinstance(payload[key], kind):
+            return f"'{key}' is not a JSON {'string' if kind is str else 'object'}"
+    return None
+
+
 class Service:
     def __init__(
         self,

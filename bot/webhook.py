@@ -15,7 +15,7 @@ from gidgethub import ValidationFailure, sansio
 
 from . import metrics as metrics_module
 from .logs import event
-from .service import Service
+from .service import Service, malformed
 from .workqueue import QueueFull
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,8 @@ async def webhook(request: web.Request) -> web.Response:
         return _error(400, "body is not valid JSON")
     if not isinstance(data, dict):
         return _error(400, "body must be a JSON object")
+    if problem := malformed(data):
+        return _error(400, f"malformed delivery: {problem}")
     if event_name == "ping":
         service.metrics.deliveries.labels("ping", "ok").inc()
         return web.json_response({"ok": True, "zen": data.get("zen")}, status=200)

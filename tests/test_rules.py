@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.rules import RulesError, load_rules, parse_rules
 
@@ -132,3 +135,59 @@ def test_serve_refuses_to_start_with_bad_rules(tmp_path):
     )
     assert result.returncode == 1
     assert f"{bad}:1: no repositories are configured" in result.stderr
+
+
+SHIPPED = (ROOT / "rules.yaml").read_text()
+SHIPPED_LINES = SHIPPED.splitlines()
+
+
+@st.composite
+def broken_rules(draw) -> str:
+    """The shipped rules with a few lines deleted, duplicated, re-indented or overwritten."""
+    lines = list(SHIPPED_LINES)
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.integers(0, len(lines) - 1))
+        match draw(st.sampled_from(["delete", "duplicate", "indent", "dedent", "value"])):
+            case "delete":
+                del lines[i]
+            case "duplicate":
+                lines.insert(i, lines[i])
+            case "indent":
+                lines[i] = "  " + lines[i]
+            case "dedent":
+                lines[i] = lines[i][2:]
+            case "value":
+                key = lines[i].split(":", 1)[0]
+                junk = draw(st.sampled_from(["", "-1", "[", "{a: b}", "yes", "'(x'", "!!python"]))
+                lines[i] = f"{key}: {junk}"
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=broken_rules())
+def test_any_broken_rules_file_is_an_error_with_its_line(text):
+    try:
+        parse_rules(text, "rules.yaml")
+    except RulesError as exc:
+        lines = exc.lines()
+        assert lines and all(re.match(r"rules\.yaml:\d+: \S", x) for x in lines), lines
+    # A change can also leave a valid file (a deleted comment line, a duplicated list item).
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("repositories:\n  pypi/support:\n\tlabels: []\n", "rules.yaml:3:"),  # a tab
+        ("- just\n- a list\n", "rules.yaml:1:"),
+        ("repositories:\n  pypi/support:\n    labels: [a, a]\n", "rules.yaml:"),
+        (MINIMAL.replace('verification_complete: "Thanks"', "verification_complete: [a]"), ":6:"),
+        (MINIMAL + "    lifecycle: {awaiting_response: {nudge_after_days: -3}}\n", ":16:"),
+        (
+            MINIMAL + "    misfilings: [{name: x, category: nowhere, when: {patterns: [a]}}]\n",
+            ":16:",
+        ),
+    ],
+)
+def test_more_kinds_of_mistake(text, message):
+    lines = errors(text)
+    assert any(message in x for x in lines), lines
