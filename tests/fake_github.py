@@ -416,6 +416,10 @@ class FakeGitHub:
     def revoke_token(self, token: str) -> None:
         self._tokens.pop(token, None)
 
+    def tokens(self, kind: str | None = None) -> list[str]:
+        """Every token known, or those of one kind ("user", "installation")."""
+        return [t.token for t in self._tokens.values() if kind is None or t.kind == kind]
+
     def expire_installation_tokens(self) -> None:
         """Make every installation token issued so far expire now."""
         for tok in self._tokens.values():
