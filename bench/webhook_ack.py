@@ -115,6 +115,7 @@ def child(target, cpus: set[int], *args):
     parent_end, child_end = context.Pipe()
     proc = context.Process(target=target, args=(child_end, cpus, *args), daemon=True)
     proc.start()
+    child_end.close()  # so that a child dying before it reports its port is an EOFError here
     try:
         if not parent_end.poll(120):
             raise RuntimeError(f"{target.__name__} did not start")

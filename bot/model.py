@@ -152,7 +152,7 @@ class History:
     events: tuple[IssueEvent, ...] = ()
     bot_login: str | None = None
 
-    def is_ours(self, login: str, user_type: str = "User") -> bool:
+    def is_ours(self, login: str) -> bool:
         if self.bot_login:
             return login.lower() == self.bot_login.lower()
         return False
@@ -176,7 +176,7 @@ class History:
         return last is not None and last.kind == "labeled" and self.is_ours(last.actor)
 
     def our_comments(self) -> list[Comment]:
-        return [c for c in self.comments if self.is_ours(c.author, c.author_type)]
+        return [c for c in self.comments if self.is_ours(c.author)]
 
 
 @dataclass(frozen=True)

@@ -745,7 +745,7 @@ def command_label_acts(
     for ev in sorted(history.events, key=lambda e: e.at):
         if ev.kind not in ("labeled", "unlabeled") or not ev.label:
             continue
-        if not history.is_ours(ev.actor, ev.actor_type):
+        if not history.is_ours(ev.actor):
             continue
         label = ev.label.lower()
         for at, invocations in written:
