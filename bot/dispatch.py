@@ -15,6 +15,7 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
+from . import triage
 from .github import Api
 from .logs import event
 from .metrics import Metrics
@@ -38,6 +39,13 @@ class Context:
     metrics: Metrics | None = None
     services: dict[str, Any] = field(default_factory=dict)  # optional services, e.g. "names"
     _histories: dict[int, History] = field(default_factory=dict, repr=False)
+    _verdicts: dict[int, triage.Verdict] = field(default_factory=dict, repr=False)
+
+    def verdict(self, issue: Issue) -> triage.Verdict:
+        """What the issue is, recognised once per delivery for all its handlers."""
+        if issue.number not in self._verdicts:
+            self._verdicts[issue.number] = triage.recognise(issue, self.repo_rules)
+        return self._verdicts[issue.number]
 
     async def history(self, issue: Issue, *, fresh: bool = False) -> History:
         """The issue's comments and events, read once per delivery and shared by its handlers

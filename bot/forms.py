@@ -23,6 +23,7 @@ from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from functools import lru_cache
 from types import MappingProxyType
 
 __all__ = [
@@ -85,6 +86,7 @@ STYLE_BOLD = "bold"
 STYLE_FREE = "free"
 
 
+@lru_cache(maxsize=4096)  # rules' headings are normalised again for every issue
 def normalize_heading(text: str) -> str:
     """Return the lookup key for a heading.
 
@@ -454,6 +456,9 @@ def _headings(scan: _Scan, keys: _Keys) -> tuple[str, list[tuple[int, int, str, 
     return STYLE_FREE, []
 
 
+# One delivery's handlers (triage, name report) and the sweep read the same body more than
+# once; a parsed body is immutable, so the last few are kept.
+@lru_cache(maxsize=64)
 def parse_body(body: str | None) -> ParsedBody:
     """Split an issue body into fields by heading.  Never raises."""
     if not body or not isinstance(body, str):

@@ -208,11 +208,13 @@ def decide(
     trigger: str = OPENED,
     pool_load: Mapping[str, int] | None = None,
     queue_count: int | None = None,
+    verdict: Verdict | None = None,
 ) -> Plan:
-    """Everything triage does for an issue, given what just happened (`trigger`)."""
+    """Everything triage does for an issue, given what just happened (`trigger`).
+    `verdict` is `recognise(issue, rules)` when the caller has it already."""
     del now  # triage has no clock of its own; kept for the uniform core signature
     parsed = parse_body(issue.body)
-    verdict = recognise(issue, rules, parsed)
+    verdict = verdict or recognise(issue, rules, parsed)
     skipped = skip_reason(issue, rules)
     if skipped:
         return Plan(verdict, skipped=skipped)

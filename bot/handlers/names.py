@@ -37,7 +37,7 @@ def _is_request(ctx: Context, issue: Issue) -> bool:
     rules = ctx.repo_rules
     if triage.skip_reason(issue, rules):
         return False
-    category = triage.recognise(issue, rules).category
+    category = ctx.verdict(issue).category
     return category is not None and category.name == rules.name_intelligence.category
 
 

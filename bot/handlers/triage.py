@@ -21,10 +21,10 @@ async def run_triage(ctx: Context, issue: Issue, trigger: str) -> triage.Plan:
     skipped = triage.skip_reason(issue, rules)
     if skipped:
         log_event(log, "triage skipped", reason=skipped)
-        return triage.Plan(triage.recognise(issue, rules), skipped=skipped)
+        return triage.Plan(ctx.verdict(issue), skipped=skipped)
     opened = trigger == triage.OPENED
     history = await ctx.history(issue, fresh=opened)
-    verdict = triage.recognise(issue, rules)
+    verdict = ctx.verdict(issue)
     category = verdict.category
     pool_load = None
     if opened and category and category.assign and category.assign.pool and not issue.assignees:
@@ -46,6 +46,7 @@ async def run_triage(ctx: Context, issue: Issue, trigger: str) -> triage.Plan:
         trigger=trigger,
         pool_load=pool_load,
         queue_count=queue_count,
+        verdict=verdict,
     )
     log_event(
         log,
