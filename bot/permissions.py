@@ -6,12 +6,15 @@ import time
 from collections.abc import Callable
 
 import cachetools
+import re2
 
 from .github import Api
 
 ROLE_RANK = {"none": 0, "read": 1, "triage": 2, "write": 3, "maintain": 4, "admin": 5}
 # The legacy `permission` field, for servers (older GHES) without `role_name`.
 _LEGACY = {"admin": "admin", "write": "write", "read": "read", "none": "none"}
+# A GitHub login (an App's ends in "[bot]"); anything else has no role and is never asked about.
+_LOGIN = re2.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?")
 
 
 class Permissions:
@@ -21,6 +24,8 @@ class Permissions:
         )
 
     async def role(self, api: Api, repo: str, user: str) -> str:
+        if not _LOGIN.fullmatch(user):
+            return "none"
         key = (repo.lower(), user.lower())
         role = self._cache.get(key)
         if role is None:

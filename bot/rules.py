@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .patterns import Pattern
+from .patterns import Pattern, PatternSet
 from .schema import (
     Bool,
     ListOf,
@@ -206,6 +206,15 @@ class RepoRules:
     commands: Commands = field(default_factory=Commands)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     name_intelligence: NameIntelligence = field(default_factory=NameIntelligence)
+    # Every title and text pattern above, to find in one pass which occur in an issue.
+    patterns: PatternSet = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        conditions = [m.when for m in self.misfilings]
+        conditions += [s.when for c in self.categories for s in c.sub_labels]
+        found = [p for c in self.categories for p in (*c.recognise.title, *c.recognise.text)]
+        found += [p for when in conditions for p in (*when.patterns, *when.unless)]
+        object.__setattr__(self, "patterns", PatternSet(found))
 
     def category(self, name: str | None) -> Category | None:
         return next((c for c in self.categories if c.name == name), None)

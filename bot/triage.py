@@ -8,7 +8,7 @@ the comment was rendered from, so re-rendering is deterministic and cheap to com
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,6 +16,7 @@ from . import markers
 from .actions import Action, AddAssignees, AddLabels, EditComment, PostComment, RemoveLabel
 from .forms import ParsedBody, normalize_heading, parse_body, placeholders_in
 from .model import History, Issue
+from .patterns import Pattern
 from .rules import Category, Misfiling, RepoRules, TextMatch
 from .slash import command_label_acts
 from .text import defuse_mentions, render
@@ -48,41 +49,55 @@ def _checked(parsed: ParsedBody) -> list[str]:
     return [option for f in parsed.fields.values() for option in f.checked]
 
 
-def matches(when: TextMatch, issue: Issue, parsed: ParsedBody) -> bool:
-    text = parsed.text()
-    hit = any(p.search(issue.title) or p.search(text) for p in when.patterns)
+@dataclass(frozen=True)
+class Found:
+    """Which of the rules' patterns occur in an issue's title and in its text."""
+
+    title: frozenset[str]
+    text: frozenset[str]
+
+    @classmethod
+    def of(cls, issue: Issue, rules: RepoRules, parsed: ParsedBody) -> Found:
+        return cls(rules.patterns.matching(issue.title), rules.patterns.matching(parsed.text()))
+
+    def anywhere(self, patterns: Iterable[Pattern]) -> bool:
+        return any(p.source in self.title or p.source in self.text for p in patterns)
+
+
+def matches(when: TextMatch, parsed: ParsedBody, found: Found) -> bool:
+    hit = found.anywhere(when.patterns)
     hit = hit or any(normalize_heading(h) in parsed.fields for h in when.headings)
     hit = hit or any(p.search(option) for p in when.checked for option in _checked(parsed))
-    return hit and not any(p.search(issue.title) or p.search(text) for p in when.unless)
+    return hit and not found.anywhere(when.unless)
 
 
-def score(category: Category, issue: Issue, parsed: ParsedBody) -> int:
+def score(category: Category, parsed: ParsedBody, found: Found, labels: Iterable[str]) -> int:
     signals = category.recognise
-    text = parsed.text()
     total = sum(s for h, s in signals.headings.items() if normalize_heading(h) in parsed.fields)
-    total += sum(s for p, s in signals.title.items() if p.search(issue.title))
-    total += sum(s for p, s in signals.text.items() if p.search(text))
-    total += sum(s for label, s in signals.labels.items() if label in issue.labels)
+    total += sum(s for p, s in signals.title.items() if p.source in found.title)
+    total += sum(s for p, s in signals.text.items() if p.source in found.text)
+    total += sum(s for label, s in signals.labels.items() if label in labels)
     return total
 
 
 def recognise(issue: Issue, rules: RepoRules, parsed: ParsedBody | None = None) -> Verdict:
     parsed = parsed or parse_body(issue.body)
-    scores = {c.name: score(c, issue, parsed) for c in rules.categories}
+    found = Found.of(issue, rules, parsed)
+    scores = {c.name: score(c, parsed, found, issue.labels) for c in rules.categories}
     best = max(rules.categories, key=lambda c: scores[c.name], default=None)  # first wins ties
     category = best if best is not None and scores[best.name] >= rules.triage.min_score else None
-    found = tuple(
+    misfiled = tuple(
         m
         for m in rules.misfilings
         if (not m.categories or (category is not None and category.name in m.categories))
-        and matches(m.when, issue, parsed)
+        and matches(m.when, parsed, found)
     )
-    redirect = next((m.category for m in found if m.category), None)
+    redirect = next((m.category for m in misfiled if m.category), None)
     if redirect is not None:
         category = rules.category(redirect)
-    if any(m.drop_category for m in found):
+    if any(m.drop_category for m in misfiled):
         category = None
-    return Verdict(category, scores, found)
+    return Verdict(category, scores, misfiled)
 
 
 def missing_items(category: Category, issue: Issue, parsed: ParsedBody) -> tuple[str, ...]:
@@ -230,7 +245,8 @@ def decide(
     if category is not None:
         if not has_category or redirected:
             wanted.append(category.label)
-        wanted += [s.label for s in category.sub_labels if matches(s.when, issue, parsed)]
+        found = Found.of(issue, rules, parsed)
+        wanted += [s.label for s in category.sub_labels if matches(s.when, parsed, found)]
     for misfiling in verdict.misfilings:
         wanted += misfiling.labels
     missing = (

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import pytest
 
+from bot.github import GitHub
+from bot.permissions import Permissions
 from bot.rules import load_rules
-from tests.conftest import BOT_LOGIN, REPO, ROOT, payload
+from tests.conftest import BOT_LOGIN, FAST, REPO, ROOT, payload, settings_for
 from tests.fake_github import FakeGitHub
 
 AWAITING = "status: awaiting response"
@@ -350,3 +353,11 @@ async def test_a_label_removed_by_command_is_not_put_back_by_triage(bot, gh):
     await bot.deliver("issues", edited, seed=False)
     await bot.settle()
     assert "PEP 541" not in {label["name"] for label in gh.issue(REPO, 11)["labels"]}
+
+
+async def test_a_sender_without_a_valid_login_has_no_role(gh):
+    async with aiohttp.ClientSession() as session:
+        api = await GitHub(settings_for(gh), session, policy=FAST).api()
+        for login in ("", "a/b", "../admin", "x" * 60):
+            assert await Permissions().role(api, REPO, login) == "none"
+    assert not [c for c in gh.calls if "/collaborators/" in c.path]
