@@ -68,8 +68,11 @@ class PatternSet:
         compiled = re2.Set.SearchSet(_OPTIONS)
         for source in self._sources:
             compiled.Add(source)
-        # A set too large for RE2's memory budget falls back to one search per pattern.
-        self._set = compiled if self._sources and compiled.Compile() else None
+        try:
+            compiled.Compile()
+            self._set = compiled
+        except Exception:  # too large for RE2's memory budget: one search per pattern
+            self._set = None
 
     def matching(self, text: str | None) -> frozenset[str]:
         """The sources of the patterns that occur in `text`."""

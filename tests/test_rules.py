@@ -191,3 +191,12 @@ def test_any_broken_rules_file_is_an_error_with_its_line(text):
 def test_more_kinds_of_mistake(text, message):
     lines = errors(text)
     assert any(message in x for x in lines), lines
+
+
+def test_the_pattern_set_finds_what_separate_searches_find():
+    rules = load_rules(ROOT / "rules.yaml").for_repo("pypi/support")
+    every = [p for c in rules.categories for p in (*c.recognise.title, *c.recognise.text)]
+    for text in (SHIPPED, "I lost my 2FA phone", "PEP 541 Request: widgets", ""):
+        expected = {p.source for p in every if p.search(text)}
+        assert expected <= rules.patterns.matching(text)
+        assert {p.source for p in every} & rules.patterns.matching(text) == expected
