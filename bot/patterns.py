@@ -80,4 +80,5 @@ class PatternSet:
             return frozenset()
         if self._set is None:
             return frozenset(s for s, p in self._patterns.items() if p.search(text))
-        return frozenset(self._sources[i] for i in self._set.Match(text[:MAX_TEXT]))
+        # Match gives None, not an empty list, when nothing matches.
+        return frozenset(self._sources[i] for i in self._set.Match(text[:MAX_TEXT]) or ())
