@@ -195,3 +195,12 @@ async def test_a_failing_handler_does_not_stop_the_worker(bot):
     await bot.deliver("issues", data, delivery=bot.deliveries[-1])
     await bot.settle()
     assert bot.github.comments(REPO, data["issue"]["number"])
+
+
+async def test_made_up_event_names_do_not_become_metric_series(make_bot):
+    bot = await make_bot(webhook_secret=None, token=None, dry_run=True)
+    for name in ("x1", "x2", "x3"):
+        body = json.dumps({"repository": {"full_name": REPO}}).encode()
+        await bot.client.post("/webhook", data=body, headers=headers_for(name, body, secret=None))
+    text = await (await bot.client.get("/metrics")).text()
+    assert 'event="other"' in text and 'event="x1"' not in text
