@@ -348,6 +348,14 @@ def _with_query(url: str, params: dict[str, Any] | None) -> str:
     return url + ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
 
 
+def _objects(entry: tuple[Any, ...]) -> int:
+    """The weight of an ETag-cache entry (etag, last-modified, data, next page): the JSON
+    objects it holds, so that a page of 100 issues weighs 100 and the bound is on memory
+    (a parsed issue or comment is some kilobytes), not on the number of URLs."""
+    data = entry[2]
+    return max(1, len(data)) if isinstance(data, list) else 1
+
+
 class GitHub:
     """Builds `Api`s: one per installation for a GitHub App, one for a token, one anonymous."""
 
@@ -359,14 +367,14 @@ class GitHub:
         policy: RetryPolicy | None = None,
         metrics: Metrics | None = None,
         clock: Callable[[], float] = time.time,
-        cache_size: int = 4096,
+        cache_size: int = 4096,  # JSON objects kept for conditional requests
     ) -> None:
         self.settings = settings
         self.session = session
         self.policy = policy or RetryPolicy()
         self.metrics = metrics
         self.clock = clock
-        self.cache: cachetools.LRUCache = cachetools.LRUCache(maxsize=cache_size)
+        self.cache: cachetools.LRUCache = cachetools.LRUCache(cache_size, getsizeof=_objects)
         self._tokens: dict[int, tuple[str, float]] = {}
         self._token_locks: dict[int, asyncio.Lock] = {}
         self._spacing = asyncio.Lock()

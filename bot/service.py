@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 # Deliveries remembered to refuse redeliveries: GitHub redelivers within hours, not days.
 SEEN_TTL_SECONDS = 24 * 3600
 SEEN_MAX = 100_000
+# JSON objects the ETag cache keeps (see github.GitHub).
+CACHE_OBJECTS = 10_000
 
 
 def issue_number(payload: Mapping[str, Any]) -> int | None:
@@ -114,8 +116,9 @@ class Service:
             policy=self.policy,
             metrics=self.metrics,
             clock=self.clock,
-            # Room for one sweep's ETags, so the next pass over an unchanged repo is all 304s.
-            cache_size=20_000,
+            # Room for a sweep of pypi/support (some thousand open issues: pages, comments and
+            # events), so the next pass over it is mostly 304s; about 50 MB at most.
+            cache_size=CACHE_OBJECTS,
         )
         if any(r.name_intelligence.enabled for r in self.rules.repositories.values()):
             names = NameLookup.for_index(self.session, self.settings.pypi_url, clock=self.clock)

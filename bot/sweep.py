@@ -47,8 +47,9 @@ logger = logging.getLogger(__name__)
 
 # Issues worked at once: enough to hide latency, few enough for GitHub's secondary limits.
 CONCURRENCY = 8
-# Conditional-request cache for a `sweep` command: every listed page and fetched history.
-SWEEP_CACHE_SIZE = 50_000
+# Conditional-request cache for a `sweep` command, in JSON objects: one run's pages and
+# histories, so the re-read before each write is a 304.
+SWEEP_CACHE_SIZE = 20_000
 
 # One writer per issue within a process (the periodic sweep and a delivery-triggered one);
 # across processes, the fresh read just before writing narrows the race to one round trip.
