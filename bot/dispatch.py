@@ -19,7 +19,7 @@ from . import triage
 from .github import Api
 from .logs import event
 from .metrics import Metrics
-from .model import Comment, History, Issue, IssueEvent
+from .model import History, Issue
 from .rules import RepoRules, Rules
 
 log = logging.getLogger(__name__)
@@ -58,11 +58,7 @@ class Context:
         else:
             comments = await self.api.comments(self.repo, issue.number)
             events = await self.api.events(self.repo, issue.number)
-            history = History(
-                comments=tuple(Comment.from_api(c) for c in comments),
-                events=tuple(IssueEvent.from_api(e) for e in events),
-                bot_login=self.bot_login,
-            )
+            history = History.from_api(comments, events, self.bot_login)
         self._histories[issue.number] = history
         return history
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -151,6 +151,20 @@ class History:
     comments: tuple[Comment, ...] = ()
     events: tuple[IssueEvent, ...] = ()
     bot_login: str | None = None
+
+    @classmethod
+    def from_api(
+        cls,
+        comments: Iterable[Mapping[str, Any]],
+        events: Iterable[Mapping[str, Any]],
+        bot_login: str | None,
+    ) -> History:
+        """From the REST lists of an issue's comments and events."""
+        return cls(
+            comments=tuple(Comment.from_api(c) for c in comments),
+            events=tuple(IssueEvent.from_api(e) for e in events),
+            bot_login=bot_login,
+        )
 
     def is_ours(self, login: str) -> bool:
         if self.bot_login:

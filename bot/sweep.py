@@ -27,7 +27,7 @@ import random
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,7 +40,7 @@ from .config import ConfigError, Settings
 from .github import Api, GitHub
 from .logs import event, log_context
 from .metrics import Metrics
-from .model import Comment, History, Issue, IssueEvent, Snapshot
+from .model import History, Issue, IssueEvent, Snapshot
 from .rules import RepoRules, Rules
 
 logger = logging.getLogger(__name__)
@@ -106,11 +106,7 @@ class SweepReport:
 async def _history(api: Api, repo: str, issue: Issue, bot_login: str | None, *, events: bool):
     comments = await api.comments(repo, issue.number) if issue.comment_count else []
     fetched = await api.events(repo, issue.number) if events else []
-    return History(
-        comments=tuple(Comment.from_api(c) for c in comments),
-        events=tuple(IssueEvent.from_api(e) for e in fetched),
-        bot_login=bot_login,
-    )
+    return History.from_api(comments, fetched, bot_login)
 
 
 async def plan_issue(
@@ -123,11 +119,7 @@ async def plan_issue(
     # without them a quiet issue stays quiet; read them when they can matter.
     if actions or lifecycle.lifecycle_labels(rules) & set(issue.labels):
         events = await api.events(repo, issue.number)
-        history = History(
-            comments=history.comments,
-            events=tuple(IssueEvent.from_api(e) for e in events),
-            bot_login=bot_login,
-        )
+        history = replace(history, events=tuple(IssueEvent.from_api(e) for e in events))
         actions = lifecycle.decide(Snapshot(issue, history), rules, now)
     return actions, Snapshot(issue, history)
 

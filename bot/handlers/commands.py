@@ -17,7 +17,7 @@ from .. import executor, slash
 from ..command_parser import Command, new_commands, parse_commands
 from ..dispatch import Context
 from ..logs import event as log_event
-from ..model import EPOCH, Comment, History, Issue, IssueEvent, is_bot
+from ..model import EPOCH, Comment, History, Issue, is_bot
 from ..permissions import Permissions
 from ..rules import MAINTAINER_ASSOCIATIONS
 
@@ -163,8 +163,4 @@ async def _caller(ctx: Context, login: str, issue: Issue) -> slash.Caller:
 async def _history(ctx: Context, number: int, *, events: bool) -> History:
     comments = await ctx.api.comments(ctx.repo, number)
     found = await ctx.api.events(ctx.repo, number) if events else []
-    return History(
-        comments=tuple(Comment.from_api(c) for c in comments),
-        events=tuple(IssueEvent.from_api(e) for e in found),
-        bot_login=ctx.bot_login,
-    )
+    return History.from_api(comments, found, ctx.bot_login)
