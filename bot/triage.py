@@ -31,6 +31,7 @@ class Verdict:
     category: Category | None
     scores: Mapping[str, int]
     misfilings: tuple[Misfiling, ...] = ()
+    found: Found | None = None  # the patterns found on the way, for the sub-labels
 
     @property
     def skip_verification(self) -> bool:
@@ -97,7 +98,7 @@ def recognise(issue: Issue, rules: RepoRules, parsed: ParsedBody | None = None) 
         category = rules.category(redirect)
     if any(m.drop_category for m in misfiled):
         category = None
-    return Verdict(category, scores, misfiled)
+    return Verdict(category, scores, misfiled, found)
 
 
 def missing_items(category: Category, issue: Issue, parsed: ParsedBody) -> tuple[str, ...]:
@@ -245,7 +246,7 @@ def decide(
     if category is not None:
         if not has_category or redirected:
             wanted.append(category.label)
-        found = Found.of(issue, rules, parsed)
+        found = verdict.found or Found.of(issue, rules, parsed)
         wanted += [s.label for s in category.sub_labels if matches(s.when, parsed, found)]
     for misfiling in verdict.misfilings:
         wanted += misfiling.labels
