@@ -7,6 +7,8 @@ import copy
 import hashlib
 import hmac
 import json
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +59,18 @@ def payload(name: str, **issue: Any) -> dict[str, Any]:
             data["sender"] = {**data["sender"], "login": user, "type": "User"}
             data["issue"]["author_association"] = issue.get("author_association", "NONE")
     return data
+
+
+def run_bot(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` in a child process with only `env` (and PATH) set."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", **env},
+        timeout=60,
+    )
 
 
 def sign(body: bytes, secret: str = SECRET) -> str:

@@ -54,6 +54,19 @@ def inject_storm(github) -> None:
     ).probability = 0.2
 
 
+async def sweep_as_serve_does(bot):
+    service = bot.service
+    return await sweep(
+        await service.github.api_for_repo(REPO),
+        REPO,
+        service.rules.for_repo(REPO),
+        bot.github.now(),
+        dry_run=False,
+        bot_login="pypi-support-bot",
+        catch=CatchUp(service.router, service.rules, service.services),
+    )
+
+
 def triage_comments(github, number):
     return [
         c for c in github.comments(REPO, number) if markers.read(c["body"], "triage") is not None
@@ -79,17 +92,7 @@ async def test_under_a_fault_storm_every_action_is_done_exactly_once(bot, caplog
     # The storm ends; the next sweep (after the deliveries' grace period) catches up.
     github.clear_faults()
     github.advance(minutes=11)
-    service = bot.service
-    api = await service.github.api_for_repo(REPO)
-    report = await sweep(
-        api,
-        REPO,
-        service.rules.for_repo(REPO),
-        github.now(),
-        dry_run=False,
-        bot_login="pypi-support-bot",
-        catch=CatchUp(service.router, service.rules, service.services),
-    )
+    report = await sweep_as_serve_does(bot)
     assert not report.failed and report.error is None
 
     for number in ISSUES:
@@ -104,13 +107,5 @@ async def test_under_a_fault_storm_every_action_is_done_exactly_once(bot, caplog
 
     # And a second sweep has nothing left to do.
     writes = len(github.writes)
-    again = await sweep(
-        api,
-        REPO,
-        service.rules.for_repo(REPO),
-        github.now(),
-        dry_run=False,
-        bot_login="pypi-support-bot",
-        catch=CatchUp(service.router, service.rules, service.services),
-    )
+    again = await sweep_as_serve_does(bot)
     assert again.caught_up == [] and len(github.writes) == writes

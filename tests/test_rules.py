@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.rules import RulesError, load_rules, parse_rules
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT, run_bot
 
 MINIMAL = """\
 repositories:
@@ -107,32 +103,17 @@ def test_a_reference_to_an_undefined_reply_is_an_error():
 def test_check_command_prints_file_line_messages_and_exits_1(tmp_path):
     bad = tmp_path / "rules.yaml"
     bad.write_text(MINIMAL.replace("    labels:", "    lables:"))
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "check", str(bad)], capture_output=True, text=True, cwd=ROOT
-    )
+    result = run_bot("check", str(bad), env={})
     assert result.returncode == 1
     assert result.stdout.startswith(f"{bad}:3: unknown key 'lables'")
-    ok = subprocess.run(
-        [sys.executable, "-m", "bot", "check", str(ROOT / "rules.yaml")],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
+    ok = run_bot("check", str(ROOT / "rules.yaml"), env={})
     assert ok.returncode == 0, ok.stdout
 
 
 def test_serve_refuses_to_start_with_bad_rules(tmp_path):
     bad = tmp_path / "rules.yaml"
     bad.write_text("repositories: {}\n")
-    env = {"PATH": "/usr/bin:/bin", "BOT_RULES": str(bad)}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "serve"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-    )
+    result = run_bot("serve", env={"BOT_RULES": str(bad)})
     assert result.returncode == 1
     assert f"{bad}:1: no repositories are configured" in result.stderr
 

@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import io
 import logging
-import subprocess
-import sys
 
 from bot import logs
-from tests.conftest import ROOT, SECRET, TOKEN
+from tests.conftest import ROOT, SECRET, TOKEN, run_bot
 from tests.test_github_client import app_key
 from tests.test_webhook import incomplete_pep541
 
 
 def test_serve_refuses_to_start_without_a_webhook_secret():
-    env = {"PATH": "/usr/bin:/bin", "GITHUB_TOKEN": "ghp_x", "BOT_RULES": str(ROOT / "rules.yaml")}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "serve"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-    )
+    result = run_bot("serve", env={"GITHUB_TOKEN": "ghp_x", "BOT_RULES": str(ROOT / "rules.yaml")})
     assert result.returncode == 1
     assert "GITHUB_WEBHOOK_SECRET is required" in result.stderr
     assert "ghp_x" not in result.stderr
