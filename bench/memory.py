@@ -53,10 +53,10 @@ from aiohttp.test_utils import TestServer
 
 from bench.name_index import rss_kib
 from bench.triage_calls import RECOVERY
-from bot import logs
-from bot.rules import load_rules
-from bot.service import SEEN_MAX, Service
-from bot.webhook import make_app
+from bot.core.rules import load_rules
+from bot.runtime import logs
+from bot.runtime.service import SEEN_MAX, Service
+from bot.runtime.webhook import make_app
 from tests.conftest import BOT_LOGIN, FAST, REPO, TOKEN, headers_for, payload, settings_for
 from tests.fake_github import DEFAULT_NOW, FakeGitHub
 from tests.fake_pypi import FakePyPI

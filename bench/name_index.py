@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.names import NameIndex, normalize
-from bot.pypi import _parse_simple_index
+from bot.adapters.pypi import _parse_simple_index
+from bot.core.names import NameIndex, normalize
 
 
 def _words(text: str) -> list[str]:

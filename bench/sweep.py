@@ -35,12 +35,13 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 from aiohttp.test_utils import TestServer  # noqa: E402
 
-from bot import lifecycle, markers  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.github import GitHub, RetryPolicy  # noqa: E402
-from bot.model import Comment, History, Issue, IssueEvent, Snapshot  # noqa: E402
-from bot.rules import load_rules  # noqa: E402
-from bot.sweep import sweep  # noqa: E402
+import bot.features.lifecycle.decide as lifecycle  # noqa: E402
+from bot.adapters.github import GitHub, RetryPolicy  # noqa: E402
+from bot.core import markers  # noqa: E402
+from bot.core.model import Comment, History, Issue, IssueEvent, Snapshot  # noqa: E402
+from bot.core.rules import load_rules  # noqa: E402
+from bot.runtime.config import Settings  # noqa: E402
+from bot.runtime.sweep import sweep  # noqa: E402
 from tests.fake_github import FakeGitHub  # noqa: E402
 
 REPO = "pypi/support"

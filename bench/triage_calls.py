@@ -18,9 +18,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.rules import load_rules
-from bot.service import Service
-from bot.webhook import make_app
+from bot.core.rules import load_rules
+from bot.runtime.service import Service
+from bot.runtime.webhook import make_app
 from tests.conftest import BOT_LOGIN, FAST, REPO, TOKEN, headers_for, payload, settings_for
 from tests.fake_github import FakeGitHub
 from tests.test_triage_flow import COMPLETE

@@ -46,10 +46,10 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.sweep import _NoContract
-from bot import logs
-from bot.rules import load_rules
-from bot.service import Service
-from bot.webhook import make_app
+from bot.core.rules import load_rules
+from bot.runtime import logs
+from bot.runtime.service import Service
+from bot.runtime.webhook import make_app
 from tests.conftest import BOT_LOGIN, FAST, REPO, TOKEN, headers_for, payload, settings_for
 from tests.fake_github import DEFAULT_NOW, FakeGitHub
 from tests.test_forms import ACCOUNT_RECOVERY

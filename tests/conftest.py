@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from bot.github import RetryPolicy
-from bot.rules import load_rules
-from bot.service import Service
-from bot.webhook import make_app
+from bot.adapters.github import RetryPolicy
+from bot.core.rules import load_rules
+from bot.runtime.config import Settings
+from bot.runtime.service import Service
+from bot.runtime.webhook import make_app
 from tests.fake_github import FakeGitHub
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -73,7 +73,7 @@ class FakePyPI:
     # -- data -----------------------------------------------------------------
 
     def add_project(self, name: str, *, listed: bool = True, **kwargs: Any) -> None:
-        from bot.names import normalize
+        from bot.core.names import normalize
 
         self.projects[normalize(name)] = project_json(name, **kwargs)
         if listed:
@@ -106,7 +106,7 @@ class FakePyPI:
         return None
 
     async def _project(self, request: web.Request) -> web.StreamResponse:
-        from bot.names import normalize
+        from bot.core.names import normalize
 
         if (early := await self._knobs(request)) is not None:
             return early

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.command_parser import (
+from bot.core.command_parser import (
     Invocation,
     UnknownCommand,
     new_commands,

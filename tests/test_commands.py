@@ -7,9 +7,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.github import GitHub
-from bot.permissions import Permissions
-from bot.rules import load_rules
+from bot.adapters.github import GitHub
+from bot.adapters.permissions import Permissions
+from bot.core.rules import load_rules
 from tests.conftest import BOT_LOGIN, FAST, REPO, ROOT, payload, settings_for
 from tests.fake_github import FakeGitHub
 

@@ -6,7 +6,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.config import ConfigError, from_env
+from bot.runtime.config import ConfigError, from_env
 
 
 def pem() -> str:

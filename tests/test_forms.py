@@ -10,7 +10,7 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.forms import (
+from bot.core.forms import (
     PLACEHOLDER_TOKENS,
     Field,
     ParsedBody,

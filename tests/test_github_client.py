@@ -9,9 +9,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot import executor
-from bot.actions import PostComment
-from bot.github import GitHub
+from bot.adapters.github import GitHub
+from bot.core.actions import PostComment
+from bot.runtime import executor
 from tests.conftest import FAST, REPO, TOKEN, settings_for
 from tests.test_webhook import incomplete_pep541
 

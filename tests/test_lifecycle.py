@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import lifecycle, markers
-from bot.actions import AddLabels, Close, PostComment, RemoveLabel
-from bot.model import Comment, History, Issue, IssueEvent, Snapshot
-from bot.rules import load_rules
+import bot.features.lifecycle.decide as lifecycle
+from bot.core import markers
+from bot.core.actions import AddLabels, Close, PostComment, RemoveLabel
+from bot.core.model import Comment, History, Issue, IssueEvent, Snapshot
+from bot.core.rules import load_rules
 from tests.conftest import ROOT
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

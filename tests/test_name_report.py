@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import markers, name_report
-from bot.actions import AddLabels, EditComment, PostComment
-from bot.model import Comment, History, Issue, IssueEvent
-from bot.pypi import ProjectFacts
-from bot.rules import load_rules
+import bot.features.names.decide as name_report
+from bot.core import markers
+from bot.core.actions import AddLabels, EditComment, PostComment
+from bot.core.model import Comment, History, Issue, IssueEvent
+from bot.core.pypi import ProjectFacts
+from bot.core.rules import load_rules
 from tests.conftest import ROOT
 from tests.test_webhook import PEP541_INCOMPLETE
 

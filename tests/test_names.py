@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from bot.names import (
+from bot.core.names import (
     NameIndex,
     NameIndexCorrupt,
     extract_requested_name,

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot import markers
+from bot.core import markers
 from tests.conftest import REPO, payload
 from tests.fake_pypi import FakePyPI
 from tests.test_name_report import form

@@ -7,15 +7,14 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 
-from bot.names import NameIndex
-from bot.pypi import (
+from bot.adapters.pypi import (
     CircuitBreaker,
     NameIndexRefresher,
-    ProjectFacts,
     PyPIClient,
     PyPIUnavailable,
-    abandoned_by_release_rule,
 )
+from bot.core.names import NameIndex
+from bot.core.pypi import ProjectFacts, abandoned_by_release_rule
 from tests.fake_pypi import FakePyPI
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from bot import markers
-from bot.sweep import CatchUp, sweep
+from bot.core import markers
+from bot.runtime.sweep import CatchUp, sweep
 from tests.conftest import REPO, payload
 from tests.test_webhook import PEP541_INCOMPLETE
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.rules import RulesError, load_rules, parse_rules
+from bot.core.rules import RulesError, load_rules, parse_rules
 from tests.conftest import ROOT, run_bot
 
 MINIMAL = """\

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 
-from bot import logs
+from bot.runtime import logs
 from tests.conftest import ROOT, SECRET, TOKEN, run_bot
 from tests.test_github_client import app_key
 from tests.test_webhook import incomplete_pep541

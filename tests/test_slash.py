@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import markers, slash
-from bot.actions import (
+import bot.features.commands.decide as slash
+from bot.core import markers
+from bot.core.actions import (
     AddAssignees,
     AddLabels,
     Close,
@@ -19,9 +20,9 @@ from bot.actions import (
     RemoveLabel,
     Reopen,
 )
-from bot.command_parser import parse_commands
-from bot.model import Comment, History, Issue, IssueEvent
-from bot.rules import COMMAND_NAMES, load_rules
+from bot.core.command_parser import parse_commands
+from bot.core.model import Comment, History, Issue, IssueEvent
+from bot.core.rules import COMMAND_NAMES, load_rules
 from tests.conftest import ROOT
 
 RULES = load_rules(ROOT / "rules.yaml").for_repo("pypi/support")
@@ -321,7 +322,7 @@ def test_hostile_text_is_fast():
 
 
 def test_triage_does_not_re_add_a_label_a_command_removed_as_an_app():
-    from bot import triage
+    import bot.features.triage.decide as triage
     from tests.test_webhook import PEP541_INCOMPLETE
 
     app = "pypi-support-bot[bot]"

@@ -11,10 +11,12 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
-from bot import dispatch, lifecycle, markers
-from bot.github import GitHub
-from bot.rules import load_rules
-from bot.sweep import CatchUp, run_sweep_command, sweep
+import bot.features.lifecycle.decide as lifecycle
+from bot.adapters.github import GitHub
+from bot.core import markers
+from bot.core.rules import load_rules
+from bot.runtime import dispatch
+from bot.runtime.sweep import CatchUp, run_sweep_command, sweep
 from tests.conftest import BOT_LOGIN, FAST, REPO, ROOT, settings_for
 
 AWAITING = "status: awaiting response"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.workqueue import Job, QueueFull, WorkQueue
+from bot.runtime.workqueue import Job, QueueFull, WorkQueue
 
 
 async def test_same_key_runs_in_order_one_at_a_time_other_keys_concurrently():

@@ -1,0 +1,338 @@
+"""A small, defensive PyPI client: project facts (JSON API) and every project name
+(Simple API v1 JSON), behind a circuit breaker.
+
+Every failure - timeout, connection error, 5xx, 429, an unexpected status, a body that
+is not what PyPI sends - surfaces as one exception, :class:`PyPIUnavailable`. After
+``failure_threshold`` consecutive failures the breaker opens: calls fail fast, without
+touching the network, for ``cooldown`` seconds; then one trial call is let through and
+its outcome closes or re-opens the breaker. Nothing here retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from urllib.parse import quote
+
+import aiohttp
+
+from bot.core.names import NameIndex, NameIndexCorrupt, is_valid_project_name
+from bot.core.pypi import ProjectFacts
+
+__all__ = [
+    "CircuitBreaker",
+    "NameIndexRefresher",
+    "PyPIClient",
+    "PyPIUnavailable",
+]
+
+log = logging.getLogger(__name__)
+
+SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+USER_AGENT = "pypi-support-bot (+https://github.com/pypi/support)"
+
+
+class PyPIUnavailable(Exception):
+    """PyPI could not answer (or the circuit breaker is open)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class CircuitBreaker:
+    """Open after *failure_threshold* consecutive failures, for *cooldown* seconds.
+
+    After the cool-down one trial call is allowed (half-open); while it is in flight
+    other calls still fail fast. Its success closes the breaker, its failure re-opens it.
+    """
+
+    def __init__(
+        self,
+        failure_threshold: int = 5,
+        cooldown: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if failure_threshold < 1:
+            raise ValueError("failure_threshold must be >= 1")
+        self.failure_threshold = failure_threshold
+        self.cooldown = cooldown
+        self._clock = clock
+        self.failures = 0
+        self._open_until: float | None = None
+        self._trial_in_flight = False
+
+    @property
+    def state(self) -> str:
+        if self._open_until is None:
+            return "closed"
+        if self._clock() < self._open_until:
+            return "open"
+        return "half-open"
+
+    def before_call(self) -> None:
+        """Raise :class:`PyPIUnavailable` instead of letting a call through."""
+        if self._open_until is None:
+            return
+        remaining = self._open_until - self._clock()
+        if remaining > 0:
+            raise PyPIUnavailable(f"circuit open for another {remaining:.0f}s")
+        if self._trial_in_flight:
+            raise PyPIUnavailable("circuit half-open, trial call in flight")
+        self._trial_in_flight = True
+
+    def record_success(self) -> None:
+        self.failures = 0
+        self._open_until = None
+        self._trial_in_flight = False
+
+    def record_failure(self) -> None:
+        self.failures += 1
+        self._trial_in_flight = False
+        if self._open_until is not None or self.failures >= self.failure_threshold:
+            self._open_until = self._clock() + self.cooldown
+            log.warning(
+                "PyPI circuit open for %.0fs after %d failures", self.cooldown, self.failures
+            )
+
+    def release(self) -> None:
+        """A call ended without a verdict (cancelled): let another trial through."""
+        self._trial_in_flight = False
+
+
+class PyPIClient:
+    """Read-only PyPI access with timeouts, size limits and a circuit breaker."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str = "https://pypi.org",
+        timeout: float = 5.0,
+        *,
+        index_timeout: float = 120.0,
+        breaker: CircuitBreaker | None = None,
+        max_project_bytes: int = 64 * 2**20,
+        max_index_bytes: int = 256 * 2**20,
+    ) -> None:
+        self._session = session
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.index_timeout = index_timeout
+        self.breaker = breaker or CircuitBreaker()
+        self.max_project_bytes = max_project_bytes
+        self.max_index_bytes = max_index_bytes
+
+    async def project(self, name: str) -> ProjectFacts | None:
+        """Facts about *name*, or None when the JSON API has no such project.
+
+        Note: the JSON API also answers 404 for a project that exists but has no
+        releases; use a :class:`~bot.names.NameIndex` to tell the two apart.
+        """
+        name = name.strip()
+        if not is_valid_project_name(name):
+            return None  # cannot exist; never put it in a URL
+        url = f"{self.base_url}/pypi/{quote(name, safe='')}/json"
+        with self._guard():
+            status, _, body = await self._fetch(
+                url,
+                {"Accept": "application/json"},
+                self.timeout,
+                self.max_project_bytes,
+                (200, 404),
+            )
+            if status == 404:
+                return None
+            try:
+                return ProjectFacts.from_json(json.loads(body))
+            except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+                raise PyPIUnavailable(f"bad JSON from {url}: {exc}") from None
+
+    async def all_names(self, etag: str | None = None) -> tuple[list[str] | None, str | None]:
+        """Every project name from the Simple API, and the response's ETag.
+
+        With *etag*, a conditional request: ``(None, etag)`` means unchanged (304).
+        """
+        headers = {"Accept": SIMPLE_JSON}
+        if etag:
+            headers["If-None-Match"] = etag
+        url = f"{self.base_url}/simple/"
+        with self._guard():
+            status, resp_headers, body = await self._fetch(
+                url, headers, self.index_timeout, self.max_index_bytes, (200, 304)
+            )
+            if status == 304:
+                return None, etag
+            content_type = resp_headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if content_type not in (SIMPLE_JSON, "application/json"):
+                raise PyPIUnavailable(f"{url} answered {content_type or 'no content type'}")
+            try:
+                # ~30 MB for all of PyPI: keep the event loop free while scanning it.
+                names = await asyncio.to_thread(_parse_simple_index, body)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise PyPIUnavailable(f"bad Simple API response: {exc}") from None
+            return names, resp_headers.get("ETag")
+
+    # -- plumbing ------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Consult the breaker, then tell it how the whole call (fetch and parse) went."""
+        self.breaker.before_call()
+        try:
+            yield
+        except PyPIUnavailable:
+            self.breaker.record_failure()
+            raise
+        except BaseException:  # cancelled, or a bug: no verdict on PyPI
+            self.breaker.release()
+            raise
+        self.breaker.record_success()
+
+    async def _fetch(
+        self,
+        url: str,
+        headers: dict[str, str],
+        timeout: float,
+        limit: int,
+        ok: tuple[int, ...],
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        try:
+            async with self._session.get(
+                url,
+                headers={"User-Agent": USER_AGENT, **headers},
+                timeout=aiohttp.ClientTimeout(total=timeout),
+            ) as resp:
+                if resp.status not in ok:
+                    raise PyPIUnavailable(f"{url} answered HTTP {resp.status}")
+                body = await _read_limited(resp, limit) if resp.status != 304 else b""
+                return resp.status, resp.headers.copy(), body  # case-insensitive
+        except TimeoutError:
+            raise PyPIUnavailable(f"{url} timed out after {timeout}s") from None
+        except aiohttp.ClientError as exc:
+            raise PyPIUnavailable(f"{url}: {type(exc).__name__}: {exc}") from None
+
+
+async def _read_limited(resp: aiohttp.ClientResponse, limit: int) -> bytes:
+    if resp.content_length is not None and resp.content_length > limit:
+        raise PyPIUnavailable(f"response of {resp.content_length} bytes is over {limit}")
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in resp.content.iter_chunked(1 << 16):
+        total += len(chunk)
+        if total > limit:
+            raise PyPIUnavailable(f"response is over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+# The Simple API index is ~700,000 {"name": ..., "_last-serial": ...} objects. Decoding
+# it with json.loads would build that many dicts (hundreds of MB at peak), so the names
+# are pulled out with a regular expression after cheap structural checks.
+_SIMPLE_NAME = re.compile(rb'"name"\s*:\s*"([^"\\]*+(?:\\.[^"\\]*+)*+)"')
+_SIMPLE_HEAD = re.compile(rb"\A\s*\{")
+_SIMPLE_TAIL = re.compile(rb"\}\s*\Z")
+_API_VERSION = re.compile(rb'"api-version"\s*:\s*"1\.\d+"')
+
+
+def _parse_simple_index(body: bytes) -> list[str]:
+    if not (_SIMPLE_HEAD.match(body) and _SIMPLE_TAIL.search(body[-64:])):
+        raise ValueError("not a JSON object")
+    if b'"projects"' not in body:
+        raise ValueError("no 'projects' list")
+    if not _API_VERSION.search(body[:4096]) and not _API_VERSION.search(body[-4096:]):
+        raise ValueError("no Simple API 1.x version")
+    names: list[str] = []
+    for match in _SIMPLE_NAME.finditer(body):
+        raw = match.group(1)
+        if b"\\" in raw:
+            names.append(json.loads(b'"' + raw + b'"'))
+        else:
+            names.append(raw.decode("utf-8"))
+    return names
+
+
+class NameIndexRefresher:
+    """Keeps a current :class:`NameIndex` of every PyPI project.
+
+    ``refresh()`` makes a conditional request with the last ETag, builds the new index
+    in a worker thread, writes the optional disk cache, and swaps the index in. It
+    never raises: on any failure it logs and keeps the index it had. A new list much
+    shorter than the current one (below *min_ratio* of it) is rejected as suspect.
+    """
+
+    def __init__(
+        self,
+        client: PyPIClient,
+        *,
+        cache_path: str | os.PathLike[str] | None = None,
+        index: NameIndex | None = None,
+        min_ratio: float = 0.5,
+    ) -> None:
+        self.client = client
+        self.cache_path = Path(cache_path) if cache_path is not None else None
+        self.index = index if index is not None else NameIndex()
+        self.min_ratio = min_ratio
+        self.last_refresh_ok: bool | None = None
+        self._lock = asyncio.Lock()
+        self._cache_tried = False
+
+    @property
+    def etag(self) -> str | None:
+        return self.index.etag
+
+    async def load_cache(self) -> bool:
+        """Adopt the disk cache if the index is still empty; True if it was loaded."""
+        self._cache_tried = True
+        if self.cache_path is None or len(self.index) or not self.cache_path.exists():
+            return False
+        try:
+            index = await asyncio.to_thread(NameIndex.load, self.cache_path)
+        except (OSError, NameIndexCorrupt) as exc:
+            log.warning("ignoring name index cache %s: %s", self.cache_path, exc)
+            return False
+        self.index = index
+        log.info("loaded %d project names from %s", len(index), self.cache_path)
+        return True
+
+    async def refresh(self) -> bool:
+        """Bring the index up to date; True if it changed. Never raises."""
+        async with self._lock:
+            try:
+                changed, ok = await self._refresh()
+            except Exception:
+                log.exception("name index refresh failed; keeping %d names", len(self.index))
+                changed, ok = False, False
+            self.last_refresh_ok = ok
+            return changed
+
+    async def _refresh(self) -> tuple[bool, bool]:
+        if not self._cache_tried:
+            await self.load_cache()
+        etag = self.index.etag if len(self.index) else None
+        try:
+            names, new_etag = await self.client.all_names(etag)
+        except PyPIUnavailable as exc:
+            log.warning("name index not refreshed: %s", exc.reason)
+            return False, False
+        if names is None:
+            return False, True
+        if len(self.index) and len(names) < self.min_ratio * len(self.index):
+            log.warning("refusing a name list of %d entries (have %d)", len(names), len(self.index))
+            return False, False
+        index = await asyncio.to_thread(NameIndex.build, names, etag=new_etag)
+        del names
+        self.index = index
+        log.info("name index refreshed: %d names (etag %s)", len(index), new_etag)
+        if self.cache_path is not None:
+            try:
+                await asyncio.to_thread(index.save, self.cache_path)
+            except OSError as exc:
+                log.warning("could not write name index cache %s: %s", self.cache_path, exc)
+        return True, True

@@ -1,0 +1,204 @@
+"""Plain data the decisions work on, built from REST objects or webhook payloads alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+# Who counts as a maintainer: by the author association GitHub shows on issues and comments,
+# and by the role the collaborator-permission API gives (ranked, for `minimum_role`).
+MAINTAINER_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+ROLE_RANK = {"none": 0, "read": 1, "triage": 2, "write": 3, "maintain": 4, "admin": 5}
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def parse_time(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return EPOCH
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return EPOCH
+
+
+def is_bot(login: str | None, user_type: str | None = None) -> bool:
+    return user_type == "Bot" or bool(login and login.endswith("[bot]"))
+
+
+def _user(data: Any) -> tuple[str, str]:
+    if not isinstance(data, Mapping):
+        return "", "User"
+    return str(data.get("login") or ""), str(data.get("type") or "User")
+
+
+def _names(items: Any, key: str) -> tuple[str, ...]:
+    if not isinstance(items, list):
+        return ()
+    names = []
+    for item in items:
+        if isinstance(item, Mapping) and isinstance(item.get(key), str):
+            names.append(item[key])
+        elif isinstance(item, str):
+            names.append(item)
+    return tuple(names)
+
+
+@dataclass(frozen=True)
+class Issue:
+    repo: str
+    number: int
+    title: str = ""
+    body: str = ""
+    author: str = ""
+    author_type: str = "User"
+    association: str = "NONE"
+    labels: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()
+    state: str = "open"
+    locked: bool = False
+    is_pull_request: bool = False
+    created_at: datetime = EPOCH
+    updated_at: datetime = EPOCH
+    comment_count: int = 0
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any], repo: str) -> Issue:
+        author, author_type = _user(data.get("user"))
+        return cls(
+            repo=repo,
+            number=int(data.get("number") or 0),
+            title=str(data.get("title") or ""),
+            body=str(data.get("body") or ""),
+            author=author,
+            author_type=author_type,
+            association=str(data.get("author_association") or "NONE"),
+            labels=_names(data.get("labels"), "name"),
+            assignees=_names(data.get("assignees"), "login"),
+            state=str(data.get("state") or "open"),
+            locked=bool(data.get("locked")),
+            is_pull_request=bool(data.get("pull_request")),
+            created_at=parse_time(data.get("created_at")),
+            updated_at=parse_time(data.get("updated_at")),
+            comment_count=int(data.get("comments") or 0),
+        )
+
+    @property
+    def by_maintainer(self) -> bool:
+        return self.association in MAINTAINER_ASSOCIATIONS
+
+    @property
+    def by_bot(self) -> bool:
+        return is_bot(self.author, self.author_type)
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    author: str
+    author_type: str = "User"
+    association: str = "NONE"
+    body: str = ""
+    created_at: datetime = EPOCH
+    updated_at: datetime = EPOCH
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Comment:
+        author, author_type = _user(data.get("user"))
+        return cls(
+            id=int(data.get("id") or 0),
+            author=author,
+            author_type=author_type,
+            association=str(data.get("author_association") or "NONE"),
+            body=str(data.get("body") or ""),
+            created_at=parse_time(data.get("created_at")),
+            updated_at=parse_time(data.get("updated_at")),
+        )
+
+    @property
+    def by_bot(self) -> bool:
+        return is_bot(self.author, self.author_type)
+
+
+@dataclass(frozen=True)
+class IssueEvent:
+    """An entry of the issue's event list: labeled, unlabeled, closed, reopened, ..."""
+
+    kind: str
+    actor: str
+    actor_type: str = "User"
+    at: datetime = EPOCH
+    label: str | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> IssueEvent:
+        actor, actor_type = _user(data.get("actor"))
+        label = data.get("label")
+        return cls(
+            kind=str(data.get("event") or ""),
+            actor=actor,
+            actor_type=actor_type,
+            at=parse_time(data.get("created_at")),
+            label=label.get("name") if isinstance(label, Mapping) else None,
+        )
+
+
+@dataclass(frozen=True)
+class History:
+    """What happened on an issue before now: its comments and its events."""
+
+    comments: tuple[Comment, ...] = ()
+    events: tuple[IssueEvent, ...] = ()
+    bot_login: str | None = None
+
+    @classmethod
+    def from_api(
+        cls,
+        comments: Iterable[Mapping[str, Any]],
+        events: Iterable[Mapping[str, Any]],
+        bot_login: str | None,
+    ) -> History:
+        """From the REST lists of an issue's comments and events."""
+        return cls(
+            comments=tuple(Comment.from_api(c) for c in comments),
+            events=tuple(IssueEvent.from_api(e) for e in events),
+            bot_login=bot_login,
+        )
+
+    def is_ours(self, login: str) -> bool:
+        if self.bot_login:
+            return login.lower() == self.bot_login.lower()
+        return False
+
+    def last_label_event(self, label: str) -> IssueEvent | None:
+        found = None
+        for e in self.events:
+            if e.label == label and e.kind in ("labeled", "unlabeled"):
+                found = e
+        return found
+
+    def removed_by_human(self, label: str) -> bool:
+        """A human took this label off: the bot must never put it back."""
+        return any(
+            e.kind == "unlabeled" and e.label == label and not is_bot(e.actor, e.actor_type)
+            for e in self.events
+        )
+
+    def added_by_us(self, label: str) -> bool:
+        last = self.last_label_event(label)
+        return last is not None and last.kind == "labeled" and self.is_ours(last.actor)
+
+    def our_comments(self) -> list[Comment]:
+        return [c for c in self.comments if self.is_ours(c.author)]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An issue with its history, as the sweep and the triage re-check see it."""
+
+    issue: Issue
+    history: History = field(default_factory=History)

@@ -1,0 +1,293 @@
+"""A small strict schema over PyYAML's node tree, so every error can name its line.
+
+Specs turn YAML nodes into Python values (dataclasses, tuples, compiled patterns) and collect
+`Problem`s instead of stopping at the first, so `bot check` reports every mistake at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from bot.core.patterns import PatternError, compile_pattern
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    line: int
+    message: str
+
+
+class Problems(list[Problem]):
+    def add(self, node: yaml.Node | None, message: str) -> None:
+        self.append(Problem(node.start_mark.line + 1 if node is not None else 1, message))
+
+
+_INVALID = object()  # a value that failed validation; its problem is already recorded
+
+
+class Spec:
+    what = "a value"
+
+    def load(self, node: yaml.Node, problems: Problems) -> Any:
+        raise NotImplementedError
+
+
+def _scalar(node: yaml.Node, problems: Problems, spec: Spec) -> Any:
+    if not isinstance(node, yaml.ScalarNode):
+        problems.add(node, f"expected {spec.what}")
+        return _INVALID
+    try:
+        return _CONSTRUCTOR.construct_object(node)
+    except yaml.YAMLError:  # a tag the safe loader does not know, such as !!python/...
+        problems.add(node, f"expected {spec.what}, not a value tagged {node.tag}")
+        return _INVALID
+
+
+_CONSTRUCTOR = yaml.SafeLoader("")  # only its scalar constructors are used
+
+
+class Str(Spec):
+    def __init__(self, choices: tuple[str, ...] = (), allow_empty: bool = False) -> None:
+        self.choices = choices
+        self.allow_empty = allow_empty
+        self.what = "one of " + ", ".join(choices) if choices else "a string"
+
+    def load(self, node: yaml.Node, problems: Problems) -> Any:
+        value = _scalar(node, problems, self)
+        if value is _INVALID:
+            return value
+        if value is None or isinstance(value, bool | dict | list):
+            problems.add(node, f"expected {self.what}")
+            return _INVALID
+        value = str(value)
+        if self.choices and value not in self.choices:
+            problems.add(node, f"{value!r} is not {self.what}")
+            return _INVALID
+        if not value.strip() and not self.allow_empty:
+            problems.add(node, "expected a non-empty string")
+            return _INVALID
+        return value
+
+
+class Template(Str):
+    """A reply text with `{placeholder}` fields from a fixed set."""
+
+    def __init__(self, fields: frozenset[str]) -> None:
+        super().__init__()
+        self.fields = fields
+
+    def load(self, node: yaml.Node, problems: Problems) -> Any:
+        value = super().load(node, problems)
+        if value is _INVALID:
+            return value
+        try:
+            names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        except ValueError as exc:
+            problems.add(node, f"bad reply template: {exc} (write {{{{ and }}}} for braces)")
+            return _INVALID
+        for name in sorted(names - self.fields):
+            problems.add(
+                node,
+                f"unknown placeholder {{{name}}} in reply; known: "
+                + ", ".join("{" + f + "}" for f in sorted(self.fields)),
+            )
+        return value if names <= self.fields else _INVALID
+
+
+class Num(Spec):
+    def __init__(self, minimum: float | None = 0, integer: bool = False) -> None:
+        self.minimum = minimum
+        self.integer = integer
+        self.what = "an integer" if integer else "a number"
+
+    def load(self, node: yaml.Node, problems: Problems) -> Any:
+        value = _scalar(node, problems, self)
+        if value is _INVALID:
+            return value
+        ok = isinstance(value, int) if self.integer else isinstance(value, int | float)
+        if not ok or isinstance(value, bool):
+            problems.add(node, f"expected {self.what}, got {node.value!r}")
+            return _INVALID
+        if self.minimum is not None and value < self.minimum:
+            problems.add(node, f"must be at least {self.minimum}")
+            return _INVALID
+        return value
+
+
+class Bool(Spec):
+    what = "true or false"
+
+    def load(self, node: yaml.Node, problems: Problems) -> Any:
+        value = _scalar(node, problems, self)
+        if value is not _INVALID and not isinstance(value, bool):
+            problems.add(node, f"expected true or false, got {node.value!r}")
+            return _INVALID
+        return value
+
+
+class Regex(Spec):
+    what = "a regular expression"
+
+    def load(self, node: yaml.Node, problems: Problems) -> Any:
+        value = Str().load(node, problems)
+        if value is _INVALID:
+            return value
+        try:
+            return compile_pattern(value)
+        except PatternError as exc:
+            problems.add(node, f"bad regular expression {value!r}: {exc}")
+            return _INVALID
+
+
+class ListOf(Spec):
+    def __init__(self, item: Spec, scalar_ok: bool = True) -> None:
+        self.item = item
+        self.scalar_ok = scalar_ok  # a single item may be written without the list
+        self.what = f"a list of {item.what}"
+
+    def load(self, node: yaml.Node, problems: Problems) -> Any:
+        if isinstance(node, yaml.ScalarNode) and node.value == "" and node.tag.endswith("null"):
+            return ()
+        if not isinstance(node, yaml.SequenceNode):
+            if self.scalar_ok and isinstance(node, yaml.ScalarNode):
+                value = self.item.load(node, problems)
+                return _INVALID if value is _INVALID else (value,)
+            problems.add(node, f"expected {self.what}")
+            return _INVALID
+        values = tuple(self.item.load(child, problems) for child in node.value)
+        return _INVALID if any(v is _INVALID for v in values) else values
+
+
+def _mapping_items(
+    node: yaml.Node, problems: Problems, what: str
+) -> list[tuple[yaml.Node, yaml.Node]] | None:
+    if isinstance(node, yaml.ScalarNode) and node.tag.endswith("null"):
+        return []
+    if not isinstance(node, yaml.MappingNode):
+        problems.add(node, f"expected {what}")
+        return None
+    seen: dict[str, int] = {}
+    for key, _ in node.value:
+        name = key.value if isinstance(key, yaml.ScalarNode) else None
+        if name is None:
+            problems.add(key, "keys must be plain strings")
+        elif name in seen:
+            problems.add(key, f"duplicate key {name!r} (first on line {seen[name]})")
+        else:
+            seen[name] = key.start_mark.line + 1
+    return node.value
+
+
+class MapOf(Spec):
+    """A mapping with free keys, e.g. reply name -> text."""
+
+    def __init__(self, key: Spec, value: Spec) -> None:
+        self.key = key
+        self.value = value
+        self.what = f"a mapping of {key.what} to {value.what}"
+
+    def load(self, node: yaml.Node, problems: Problems) -> Any:
+        items = _mapping_items(node, problems, self.what)
+        if items is None:
+            return _INVALID
+        out = {}
+        failed = False
+        for key_node, value_node in items:
+            key = self.key.load(key_node, problems)
+            value = self.value.load(value_node, problems)
+            if key is _INVALID or value is _INVALID:
+                failed = True
+            else:
+                out[key] = value
+        # Like a list, the mapping fails as a whole: a half-loaded mapping would only cause
+        # follow-on errors (an undefined reply, no repositories) that hide the real one.
+        return _INVALID if failed else out
+
+
+class Obj(Spec):
+    """A mapping with fixed keys, loaded into a dataclass. Keys are the dataclass's field names;
+    a field without a default is required. `check` returns a problem message or None."""
+
+    def __init__(
+        self,
+        cls: type,
+        fields: Mapping[str, Spec],
+        check: Callable[[Any], str | None] | None = None,
+        what: str | None = None,
+    ) -> None:
+        self.cls = cls
+        self.fields = dict(fields)
+        self.check = check
+        self.what = what or f"a mapping ({cls.__name__})"
+        declared = {f.name for f in dataclasses.fields(cls)}
+        assert set(self.fields) <= declared, set(self.fields) - declared
+
+    def load(self, node: yaml.Node, problems: Problems) -> Any:
+        items = _mapping_items(node, problems, self.what)
+        if items is None:
+            return _INVALID
+        values: dict[str, Any] = {}
+        failed = False
+        for key_node, value_node in items:
+            name = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if name not in self.fields:
+                close = difflib.get_close_matches(str(name), list(self.fields), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                problems.add(
+                    key_node,
+                    f"unknown key {name!r}{hint}; allowed: " + ", ".join(self.fields),
+                )
+                failed = True
+                continue
+            value = self.fields[name].load(value_node, problems)
+            if value is _INVALID:
+                failed = True
+            else:
+                values[name] = value
+        for field in dataclasses.fields(self.cls):
+            if (
+                field.name in self.fields
+                and field.name not in values
+                and field.default is dataclasses.MISSING
+                and field.default_factory is dataclasses.MISSING
+                and not failed
+            ):
+                problems.add(node, f"missing required key {field.name!r}")
+                failed = True
+        if failed:
+            return _INVALID
+        value = self.cls(**values)
+        if self.check is not None:
+            message = self.check(value)
+            if message:
+                problems.add(node, message)
+                return _INVALID
+        return value
+
+
+def load_document(text: str, spec: Spec) -> tuple[Any, Problems]:
+    """Parse YAML text and load it with a spec. Returns (value or None, problems)."""
+    problems = Problems()
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        reason = getattr(exc, "problem", None) or str(exc)
+        problems.append(Problem(line, f"not valid YAML: {reason}"))
+        return None, problems
+    except Exception as exc:  # e.g. a recursion error on absurd nesting
+        problems.append(Problem(1, f"not valid YAML: {exc}"))
+        return None, problems
+    if node is None:
+        problems.append(Problem(1, "the rules file is empty"))
+        return None, problems
+    value = spec.load(node, problems)
+    return (None if value is _INVALID else value), problems

@@ -1,0 +1,774 @@
+"""Maintainer slash commands: the pure core.
+
+`plan(...)` turns the commands found in one comment (or a maintainer's new issue) into the
+actions that carry them out; `feedback(...)` turns the outcome into the reaction and the one
+reply. No I/O and no clock: the handler (bot/handlers/commands.py) looks up the caller's role
+and team membership, the issue's history and the repository's labels first, and passes `now`.
+
+Every command registers its name, syntax and summary with `@command`, and `/help` is generated
+from that registry (who may use a command comes from the rules).
+
+State the bot keeps lives in hidden markers of its own comments (bot/markers.py):
+
+- ``snooze`` ``{"until": ISO}`` (``null`` once lifted): read it with `snoozed_until(history)`;
+- ``pep541-clock`` ``{"attempts": [ISO, ...], "stopped": ISO}``: read it with
+  `reachability_clock(history)`;
+- ``command-reply`` ``{"source": "comment:ID" | "issue"}``: the one reply per commented
+  comment, found again and edited in place, so a redelivered event never doubles it.
+
+Times recorded for a command are the time the command was given (the comment's creation, or
+its last edit), not the time of the delivery, so a second delivery of the same event records
+the same thing and changes nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.core import markers
+from bot.core.actions import (
+    Action,
+    AddAssignees,
+    AddLabels,
+    Close,
+    EditComment,
+    PostComment,
+    React,
+    RemoveAssignees,
+    RemoveLabel,
+    Reopen,
+)
+from bot.core.command_parser import Command, Invocation, UnknownCommand, parse_commands
+from bot.core.model import EPOCH, ROLE_RANK, Comment, History, Issue, is_bot, parse_time
+from bot.core.rules import COMMAND_NAMES, Commands, RepoRules
+from bot.core.text import defuse_mentions
+
+__all__ = [
+    "CLOCK_MARKER",
+    "REGISTRY",
+    "REPLY_MARKER",
+    "SNOOZE_MARKER",
+    "Caller",
+    "CommandInfo",
+    "Plan",
+    "Source",
+    "command_label_acts",
+    "feedback",
+    "help_text",
+    "is_maintainer",
+    "known_words",
+    "may_run",
+    "needs_events",
+    "needs_labels",
+    "plan",
+    "reachability_clock",
+    "snoozed_until",
+]
+
+REPLY_MARKER = "command-reply"
+SNOOZE_MARKER = "snooze"
+CLOCK_MARKER = "pep541-clock"
+
+MAX_SNOOZE_DAYS = 365
+MAX_ASSIGNEES = 10  # GitHub's limit per issue
+_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
+_ISSUE_REF = re.compile(r"#?([0-9]{1,9})")
+_DAYS = re.compile(r"([0-9]{1,4})\s*(?:d|days?)?", re.IGNORECASE)
+# How long after a command its label event may come, for `command_label_acts`.
+_ACT_WINDOW = timedelta(minutes=15)
+
+
+# ------------------------------------------------------------------------------ inputs
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who wrote the commands, with the facts the handler looked up."""
+
+    login: str
+    role: str = "none"  # role_name from the collaborator-permission API
+    teams: frozenset[str] = frozenset()  # rules' teams ("org/slug", lower-case) they are in
+    is_author: bool = False  # they opened the issue
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the commands were written: a comment, or the issue's own body."""
+
+    comment_id: int | None
+    at: datetime  # when they were written (comment created, or last edited)
+
+    @property
+    def key(self) -> str:
+        return f"comment:{self.comment_id}" if self.comment_id is not None else "issue"
+
+
+# ---------------------------------------------------------------------------- permissions
+
+
+def known_words(commands: Commands) -> dict[str, str]:
+    """Every word the parser accepts -> canonical command name (disabled ones included, so
+    that using one gets "turned off here" rather than a misleading suggestion)."""
+    known = {name: name for name in COMMAND_NAMES}
+    for name, aliases in commands.aliases.items():
+        for alias in aliases:
+            known[alias.lower()] = name
+    return known
+
+
+def is_maintainer(caller: Caller, commands: Commands) -> bool:
+    if ROLE_RANK.get(caller.role, 0) >= ROLE_RANK[commands.minimum_role]:
+        return True
+    if caller.login.lower() in {u.lower() for u in commands.users}:
+        return True
+    return any(team.lower() in caller.teams for team in commands.teams)
+
+
+def _permitted(name: str, caller: Caller, commands: Commands) -> bool:
+    return is_maintainer(caller, commands) or (caller.is_author and name in commands.author_may)
+
+
+def may_run(name: str, caller: Caller, commands: Commands) -> bool:
+    return name not in commands.disabled and _permitted(name, caller, commands)
+
+
+def who_may(name: str, commands: Commands) -> str:
+    who = f"maintainers ({commands.minimum_role} access or higher)"
+    if name in commands.author_may:
+        who += " and the issue's author"
+    return who
+
+
+def needs_labels(commands: Sequence[Command]) -> bool:
+    """Whether planning needs the repository's label list (the handler fetches it then)."""
+    return any(isinstance(c, Invocation) and c.name in ("label", "unlabel") for c in commands)
+
+
+def needs_events(commands: Sequence[Command]) -> bool:
+    """Whether planning needs the issue's events (who added a label)."""
+    return any(isinstance(c, Invocation) and c.name == "pep541" for c in commands)
+
+
+# ------------------------------------------------------------------------------ registry
+
+
+@dataclass(frozen=True)
+class CommandInfo:
+    name: str
+    syntax: str
+    summary: str
+    run: Callable[[Invocation, _Work], None]
+
+
+REGISTRY: dict[str, CommandInfo] = {}
+
+
+def command(name: str, syntax: str, summary: str) -> Callable[[Callable], Callable]:
+    """Register a command's handler and its help entry (Prow-style)."""
+    assert name in COMMAND_NAMES, name
+
+    def register(run: Callable[[Invocation, _Work], None]) -> Callable[[Invocation, _Work], None]:
+        REGISTRY[name] = CommandInfo(name, syntax, summary, run)
+        return run
+
+    return register
+
+
+class _Refused(Exception):
+    """A command that cannot be done as written; the message tells the user why."""
+
+
+# --------------------------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True)
+class Plan:
+    source: Source
+    changes: tuple[Action, ...] = ()  # what the commands do to the issue
+    problems: tuple[str, ...] = ()  # one line per command that did not work, and why
+    notes: tuple[str, ...] = ()  # what /help and /pep541 status answer
+    denied: tuple[str, ...] = ()  # the caller may run none of these: only say who may
+    silent: bool = False  # nothing to say at all (no commands, or only unclear ones)
+
+
+@dataclass
+class _Work:
+    """The issue as the commands leave it, step by step, and what they did."""
+
+    issue: Issue
+    history: History
+    rules: RepoRules
+    caller: Caller
+    source: Source
+    now: datetime
+    repo_labels: tuple[str, ...]
+    labels: list[str]
+    assignees: list[str]
+    state: str
+    state_reason: str | None
+    actions: list[Action] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    added: set[str] = field(default_factory=set)  # labels added by these commands
+    # marker kind -> (the bot's existing comment or None, new state, text)
+    pending: dict[str, tuple[Comment | None, dict[str, Any], str]] = field(default_factory=dict)
+
+    def marker_state(self, kind: str) -> tuple[Comment | None, dict[str, Any] | None]:
+        if kind in self.pending:
+            existing, state, _ = self.pending[kind]
+            return existing, state
+        existing = markers.find(self.history, kind)
+        return existing, (markers.read(existing.body, kind) if existing else None)
+
+    def set_marker(self, kind: str, state: dict[str, Any], text: str) -> None:
+        existing, _ = self.marker_state(kind)
+        self.pending[kind] = (existing, state, text)
+
+    def has_label(self, name: str) -> bool:
+        return name.lower() in {label.lower() for label in self.labels}
+
+
+def plan(
+    commands: Sequence[Command],
+    *,
+    issue: Issue,
+    history: History,
+    caller: Caller,
+    rules: RepoRules,
+    source: Source,
+    now: datetime,
+    repo_labels: Iterable[str] | None = None,
+    state_reason: str | None = None,
+) -> Plan:
+    """What the commands do. `commands` are the parser's output (for an edit, only the new
+    ones); `issue` is the issue as it is now; `repo_labels` the repository's labels (needed
+    for /label and /unlabel; the rules' labels stand in when not given)."""
+    cmds = rules.commands
+    known = known_words(cmds)
+    invocations = [c for c in commands if isinstance(c, Invocation)]
+    usable = [c for c in invocations if _permitted(c.name, caller, cmds)] + [
+        c
+        for c in commands
+        if isinstance(c, UnknownCommand) and may_run(known.get(c.suggestion, ""), caller, cmds)
+    ]
+    if not usable:  # nothing this caller may do: only say who may (typos: say nothing)
+        refused = tuple(dict.fromkeys(c.name for c in invocations))
+        return Plan(source, denied=refused, silent=not refused)
+
+    work = _Work(
+        issue=issue,
+        history=history,
+        rules=rules,
+        caller=caller,
+        source=source,
+        now=now,
+        repo_labels=tuple(repo_labels) if repo_labels is not None else tuple(rules.labels),
+        labels=list(issue.labels),
+        assignees=list(issue.assignees),
+        state=issue.state,
+        state_reason=state_reason,
+    )
+    problems: list[str] = []
+    for c in commands:
+        if isinstance(c, UnknownCommand):
+            if may_run(known.get(c.suggestion, ""), caller, cmds):
+                problems.append(
+                    f"{_code('/' + c.word)} is not a command. Did you mean `/{c.suggestion}`?"
+                )
+            continue
+        shown = _code(f"/{c.name} {c.rest}".strip())
+        if c.name in cmds.disabled:
+            problems.append(f"{shown}: `/{c.name}` is turned off in this repository.")
+            continue
+        if not _permitted(c.name, caller, cmds):
+            problems.append(f"{shown}: only {who_may(c.name, cmds)} can use `/{c.name}` here.")
+            continue
+        try:
+            REGISTRY[c.name].run(c, work)
+        except _Refused as exc:
+            problems.append(f"{shown}: {exc}")
+
+    for kind, (existing, state, text) in work.pending.items():
+        body = f"{markers.marker(kind, state)}\n{text}"
+        if existing is None:
+            work.actions.append(PostComment(f"/{kind} state", body, kind))
+        elif existing.body.strip() != body.strip():
+            work.actions.append(EditComment(f"/{kind} state", existing.id, body))
+    return Plan(source, tuple(work.actions), tuple(problems), tuple(work.notes))
+
+
+# ----------------------------------------------------------------------------- feedback
+
+
+def feedback(
+    result: Plan, history: History, rules: RepoRules, failure: str | None = None
+) -> list[Action]:
+    """The reaction and the one reply for a planned (and, if `failure` is None, fully done)
+    set of commands. The reply is found by its marker and edited rather than posted again."""
+    source = result.source
+    if result.silent:
+        return []
+    if result.denied:
+        names = _and(f"`/{n}`" for n in result.denied)
+        cmds = rules.commands
+        text = (
+            f"Sorry, {names} can only be used here by maintainers "
+            f"({cmds.minimum_role} access or higher)."
+        )
+        mine = _and(f"`/{n}`" for n in cmds.author_may if n not in cmds.disabled)
+        if mine:
+            text += f" The issue's author can use {mine}."
+        return _reply(history, source, text + " Nothing was changed.")
+
+    problems = list(result.problems)
+    if failure:
+        problems.append(failure)
+    actions: list[Action] = [
+        React(
+            "commands " + ("failed" if problems else "done"),
+            source.comment_id,
+            "confused" if problems else "+1",
+        )
+    ]
+    parts: list[str] = []
+    if problems:
+        parts.append("Sorry, not everything worked:\n\n" + "\n".join(f"- {p}" for p in problems))
+    parts.extend(result.notes)
+    if parts:
+        actions += _reply(history, source, "\n\n".join(parts))
+    return actions
+
+
+def _reply(history: History, source: Source, text: str) -> list[Action]:
+    body = f"{markers.marker(REPLY_MARKER, {'source': source.key})}\n{text}"
+    existing = None
+    for comment in history.our_comments():
+        if (markers.read(comment.body, REPLY_MARKER) or {}).get("source") == source.key:
+            existing = comment
+    if existing is None:
+        return [PostComment("reply to commands", body, REPLY_MARKER)]
+    if existing.body.strip() == body.strip():
+        return []
+    return [EditComment("reply to commands updated", existing.id, body)]
+
+
+def describe_failure(action: Action, error: BaseException) -> str:
+    """One line for the reply when GitHub refused a change."""
+    status = getattr(error, "status_code", None)
+    why = f"GitHub answered {int(status)}" if status is not None else type(error).__name__
+    what = {
+        "add_labels": "add the label",
+        "remove_label": "remove the label",
+        "add_assignees": "assign",
+        "remove_assignees": "unassign",
+        "close": "close the issue",
+        "reopen": "reopen the issue",
+        "post_comment": "record the change",
+        "edit_comment": "record the change",
+    }.get(action.kind, action.kind)
+    return f"I couldn't {what} ({why}); the commands after it were not run. Please try again."
+
+
+# -------------------------------------------------------------------------------- help
+
+
+def help_text(caller: Caller, rules: RepoRules) -> str:
+    """The commands this caller may run here, from the registry (and the rules' aliases)."""
+    cmds = rules.commands
+    maintainer = is_maintainer(caller, cmds)
+    lines = []
+    for name in COMMAND_NAMES:
+        info = REGISTRY.get(name)
+        if info is None or not may_run(name, caller, cmds):
+            continue
+        line = f"- `{info.syntax}`: {info.summary}"
+        if cmds.aliases.get(name):
+            line += " Also: " + _and(f"`/{a}`" for a in cmds.aliases[name]) + "."
+        if maintainer and name in cmds.author_may:
+            line += " *(The issue's author can use it too.)*"
+        lines.append(line)
+    if not lines:
+        return "There are no commands you can use here."
+    who = (
+        f"maintainers ({cmds.minimum_role} access or higher)"
+        if maintainer
+        else "the issue's author"
+    )
+    return (
+        f"Commands for {who}, each at the start of its own line:\n\n"
+        + "\n".join(lines)
+        + "\n\nA 👍 on your comment means everything worked."
+    )
+
+
+def _and(items: Iterable[str]) -> str:
+    items = list(items)
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _code(text: str, limit: int = 80) -> str:
+    """User text shown in a reply: one line, in a code span, never a mention."""
+    flat = " ".join(text.replace("`", "'").split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    # Code spans don't notify anyone on GitHub, but defuse every "@" anyway, to be safe.
+    flat = flat.replace("@", "@\u200d")
+    return defuse_mentions(f"`{flat}`")
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _day(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+def _resolve_label(name: str, work: _Work) -> str:
+    """The repository's spelling of `name`, or a refusal naming the nearest label."""
+    pool = list(dict.fromkeys([*work.repo_labels, *work.labels]))
+    by_lower = {label.lower(): label for label in pool}
+    found = by_lower.get(name.strip().lower())
+    if found is not None:
+        return found
+    close = difflib.get_close_matches(name.lower()[:100], list(by_lower), n=1, cutoff=0.6)
+    hint = f" Did you mean {_code(by_lower[close[0]])}?" if close else ""
+    raise _Refused(f"there is no label {_code(name)} in this repository.{hint}")
+
+
+def _label_args(inv: Invocation, work: _Work) -> tuple[list[str], list[str]]:
+    """(labels found, refusals). The whole text naming one label wins over splitting it,
+    so `/label status: awaiting response` works without quotes."""
+    if not inv.args:
+        raise _Refused(f'say which label, e.g. `/{inv.name} "PEP 541"`.')
+    whole = inv.rest.strip().strip("\"'`“”‘’")
+    if len(inv.args) > 1 and whole:
+        try:
+            return [_resolve_label(whole, work)], []
+        except _Refused:
+            pass
+    found, refused = [], []
+    for arg in inv.args:
+        try:
+            found.append(_resolve_label(arg, work))
+        except _Refused as exc:
+            refused.append(str(exc))
+    return list(dict.fromkeys(found)), refused
+
+
+def _users(inv: Invocation, work: _Work) -> list[str]:
+    users: list[str] = []
+    for arg in inv.args or ("me",):
+        login = work.caller.login if arg.lower() == "me" else arg.removeprefix("@")
+        if not _LOGIN.fullmatch(login):
+            raise _Refused(f"{_code(arg)} is not a GitHub username.")
+        users.append(login)
+    return list(dict.fromkeys(users))
+
+
+def _add_label(work: _Work, label: str, why: str) -> None:
+    if not work.has_label(label):
+        work.actions.append(AddLabels(why, (label,)))
+        work.labels.append(label)
+        work.added.add(label.lower())
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+@command(
+    "label",
+    "/label LABEL[, LABEL…]",
+    "Add labels (quote a label with spaces, or separate by commas).",
+)
+def _label(inv: Invocation, work: _Work) -> None:
+    found, refused = _label_args(inv, work)
+    new = [label for label in found if not work.has_label(label)]
+    if new:
+        work.actions.append(AddLabels("/label by a maintainer", tuple(new)))
+        work.labels += new
+        work.added.update(label.lower() for label in new)
+    if refused:
+        raise _Refused(" ".join(refused))
+
+
+@command("unlabel", "/unlabel LABEL[, LABEL…]", "Remove labels.")
+def _unlabel(inv: Invocation, work: _Work) -> None:
+    found, refused = _label_args(inv, work)
+    for label in found:
+        if work.has_label(label):
+            work.actions.append(RemoveLabel("/unlabel by a maintainer", label))
+            work.labels = [x for x in work.labels if x.lower() != label.lower()]
+    if refused:
+        raise _Refused(" ".join(refused))
+
+
+@command("assign", "/assign [@user … | me]", "Assign people (yourself when no one is named).")
+def _assign(inv: Invocation, work: _Work) -> None:
+    have = {a.lower() for a in work.assignees}
+    new = [u for u in _users(inv, work) if u.lower() not in have]
+    if len(have) + len(new) > MAX_ASSIGNEES:
+        raise _Refused(f"an issue can have at most {MAX_ASSIGNEES} assignees.")
+    if new:
+        work.actions.append(AddAssignees("/assign", tuple(new)))
+        work.assignees += new
+
+
+@command("unassign", "/unassign [@user … | me]", "Unassign people (yourself when no one is named).")
+def _unassign(inv: Invocation, work: _Work) -> None:
+    have = {a.lower(): a for a in work.assignees}
+    gone = [have[u.lower()] for u in _users(inv, work) if u.lower() in have]
+    if gone:
+        work.actions.append(RemoveAssignees("/unassign", tuple(gone)))
+        work.assignees = [a for a in work.assignees if a not in gone]
+
+
+@command(
+    "close",
+    "/close [completed | not planned | duplicate of #N]",
+    "Close the issue, as completed unless you say otherwise.",
+)
+def _close(inv: Invocation, work: _Work) -> None:
+    words = " ".join(inv.rest.lower().replace("_", " ").replace("-", " ").split())
+    if words in ("", "completed", "complete", "done", "fixed", "resolved"):
+        reason = "completed"
+    elif words in ("not planned", "notplanned", "wontfix", "won't fix", "invalid"):
+        reason = "not_planned"
+    elif words.startswith(("duplicate", "dup ", "dupe ")):
+        ref = words.split()[-1]
+        match = _ISSUE_REF.fullmatch(ref)
+        if match is None or ref in ("duplicate", "of"):
+            raise _Refused("say which issue it duplicates: `/close duplicate of #123`.")
+        if int(match.group(1)) == work.issue.number:
+            raise _Refused("an issue can't be a duplicate of itself.")
+        reason = "duplicate"
+    else:
+        raise _Refused("I understand `/close`, `/close not planned` and `/close duplicate of #N`.")
+    if work.state == "closed" and work.state_reason == reason:
+        return
+    work.actions.append(Close(f"/close ({reason})", reason))
+    work.state, work.state_reason = "closed", reason
+
+
+@command("reopen", "/reopen", "Reopen the issue.")
+def _reopen(inv: Invocation, work: _Work) -> None:
+    if work.state != "open":
+        work.actions.append(Reopen("/reopen"))
+        work.state, work.state_reason = "open", None
+
+
+@command(
+    "awaiting",
+    "/awaiting",
+    "Mark the issue as waiting on the requester (the reminder and closing clock starts).",
+)
+def _awaiting(inv: Invocation, work: _Work) -> None:
+    _add_label(work, work.rules.triage.awaiting_label, "/awaiting: waiting on the requester")
+
+
+@command(
+    "snooze",
+    "/snooze DAYS",
+    "No reminders, overdue labels or automatic closing for that many days.",
+)
+def _snooze(inv: Invocation, work: _Work) -> None:
+    match = _DAYS.fullmatch(inv.rest.strip())
+    days = int(match.group(1)) if match else 0
+    if not 1 <= days <= MAX_SNOOZE_DAYS:
+        raise _Refused(f"say for how many days (1 to {MAX_SNOOZE_DAYS}), e.g. `/snooze 14`.")
+    until = work.source.at + timedelta(days=days)
+    work.set_marker(
+        SNOOZE_MARKER,
+        {"until": _iso(until)},
+        f"Snoozed until {_day(until)}: no reminders or automatic closing until then. "
+        "`/unsnooze` ends it early.",
+    )
+
+
+@command("unsnooze", "/unsnooze", "End a snooze early.")
+def _unsnooze(inv: Invocation, work: _Work) -> None:
+    _, state = work.marker_state(SNOOZE_MARKER)
+    until = _until(state)
+    if until is None or until <= work.now:
+        return  # not snoozed: the goal is already reached
+    work.set_marker(
+        SNOOZE_MARKER,
+        {"until": None, "lifted": _iso(work.source.at)},
+        f"Snooze lifted on {_day(work.source.at)}: the usual reminders apply again.",
+    )
+
+
+@command(
+    "pep541",
+    "/pep541 contacted | owner-replied | status",
+    "The PEP 541 reachability clock: record a contact attempt with the owner, "
+    "stop it when the owner replies, or show where it stands.",
+)
+def _pep541(inv: Invocation, work: _Work) -> None:
+    sub = "-".join(inv.rest.lower().replace("_", " ").replace("-", " ").split())
+    clock = work.rules.lifecycle.reachability
+    _, state = work.marker_state(CLOCK_MARKER)
+    state = dict(state or {})
+    attempts = [a for a in state.get("attempts") or [] if isinstance(a, str)]
+    at = _iso(work.source.at)
+    if sub in ("contacted", "contact", "contacted-owner", "attempt"):
+        if state.get("stopped"):
+            attempts = []  # the owner answered before: a new attempt starts a new clock
+        if at not in attempts:
+            attempts = sorted([*attempts, at])
+        new_state = {"attempts": attempts}
+        if clock.start_label:
+            _add_label(work, clock.start_label, "/pep541 contacted: the reachability clock runs")
+        work.set_marker(CLOCK_MARKER, new_state, _clock_text(new_state, work))
+    elif sub in ("owner-replied", "replied", "owner-answered", "answered", "stop"):
+        if not attempts:
+            raise _Refused("no contact attempt is recorded yet (`/pep541 contacted` records one).")
+        if state.get("stopped"):
+            return
+        new_state = {"attempts": attempts, "stopped": at}
+        label = clock.start_label
+        if (
+            label
+            and work.has_label(label)
+            and (label.lower() in work.added or work.history.added_by_us(label))
+        ):
+            work.actions.append(RemoveLabel("/pep541 owner-replied: the clock stops", label))
+            work.labels = [x for x in work.labels if x.lower() != label.lower()]
+        work.set_marker(CLOCK_MARKER, new_state, _clock_text(new_state, work))
+    elif sub == "status":
+        if not attempts:
+            work.notes.append(
+                "PEP 541 reachability clock: not started (no contact attempt is recorded)."
+            )
+        else:
+            work.notes.append(_clock_text(state, work))
+    else:
+        raise _Refused(
+            "I understand `/pep541 contacted`, `/pep541 owner-replied` and `/pep541 status`."
+        )
+
+
+def _clock_text(state: Mapping[str, Any], work: _Work) -> str:
+    clock = work.rules.lifecycle.reachability
+    attempts = sorted(parse_time(a) for a in state.get("attempts") or [])
+    if not attempts:
+        return "PEP 541 reachability clock: not started."
+    first, last, n = attempts[0], attempts[-1], len(attempts)
+    text = (
+        f"PEP 541 reachability clock: {n} contact attempt{'s' if n != 1 else ''} with the "
+        f"owner recorded (first {_day(first)}" + (f", last {_day(last)}" if n > 1 else "") + ")."
+    )
+    if state.get("stopped"):
+        return text + f" Stopped on {_day(parse_time(state['stopped']))}: the owner replied."
+    if n < clock.attempts:
+        due = last + timedelta(days=clock.interval_days)
+        text += f" Attempt {n + 1} of {clock.attempts} is due on {_day(due)}."
+    ready = first + timedelta(days=clock.decision_after_days)
+    return text + f" Without a reply, it is ready for a decision on {_day(ready)}."
+
+
+@command("help", "/help", "List the commands you can use here.")
+def _help(inv: Invocation, work: _Work) -> None:
+    text = help_text(work.caller, work.rules)
+    if text not in work.notes:
+        work.notes.append(text)
+
+
+# ------------------------------------------------------------- readers for other features
+
+
+def _until(state: Mapping[str, Any] | None) -> datetime | None:
+    value = (state or {}).get("until")
+    if not isinstance(value, str):
+        return None
+    parsed = parse_time(value)
+    return None if parsed == EPOCH else parsed
+
+
+def snoozed_until(history: History) -> datetime | None:
+    """Until when a maintainer snoozed the issue (compare with now), or None."""
+    comment = markers.find(history, SNOOZE_MARKER)
+    if comment is None:
+        return None
+    return _until(markers.read(comment.body, SNOOZE_MARKER))
+
+
+def reachability_clock(history: History) -> dict[str, Any] | None:
+    """The PEP 541 clock: {"attempts": [datetime, ...], "stopped": datetime | None}, or None
+    when no contact attempt was ever recorded."""
+    comment = markers.find(history, CLOCK_MARKER)
+    if comment is None:
+        return None
+    state = markers.read(comment.body, CLOCK_MARKER) or {}
+    attempts = sorted(parse_time(a) for a in state.get("attempts") or [] if isinstance(a, str))
+    stopped = state.get("stopped")
+    return {
+        "attempts": attempts,
+        "stopped": parse_time(stopped) if isinstance(stopped, str) else None,
+    }
+
+
+def command_label_acts(
+    history: History, rules: RepoRules, issue: Issue | None = None
+) -> dict[str, str]:
+    """Labels the bot set or removed *because a person told it to* with a command:
+    label (lower-case) -> "labeled" | "unlabeled", the latest act. The bot's label events
+    are matched to commands written shortly before them in people's comments (or in a
+    maintainer's new issue). Rules should treat these as a human's acts: not undo them.
+
+    Derived from the history alone (the bot keeps no database); a command whose comment
+    was later edited away no longer counts."""
+    known = known_words(rules.commands)
+    written: list[tuple[datetime, list[Invocation]]] = []
+    for comment in history.comments:
+        if is_bot(comment.author, comment.author_type) or history.is_ours(comment.author):
+            continue
+        found = [c for c in parse_commands(comment.body, known) if isinstance(c, Invocation)]
+        if found:
+            written.append((comment.created_at, found))
+            if comment.updated_at != comment.created_at:
+                written.append((comment.updated_at, found))
+    if issue is not None and issue.by_maintainer:
+        found = [c for c in parse_commands(issue.body, known) if isinstance(c, Invocation)]
+        if found:
+            written.append((issue.created_at, found))
+
+    acts: dict[str, str] = {}
+    for ev in sorted(history.events, key=lambda e: e.at):
+        if ev.kind not in ("labeled", "unlabeled") or not ev.label:
+            continue
+        if not history.is_ours(ev.actor):
+            continue
+        label = ev.label.lower()
+        for at, invocations in written:
+            if not (at - timedelta(seconds=5) <= ev.at <= at + _ACT_WINDOW):
+                continue
+            if any(_touches(inv, label, ev.kind, rules) for inv in invocations):
+                acts[label] = ev.kind
+                break
+    return acts
+
+
+def _touches(inv: Invocation, label: str, kind: str, rules: RepoRules) -> bool:
+    start = (rules.lifecycle.reachability.start_label or "").lower()
+    if kind == "labeled":
+        if inv.name == "awaiting":
+            return label == rules.triage.awaiting_label.lower()
+        if inv.name == "pep541":
+            return label == start and "contact" in inv.rest.lower()
+        if inv.name != "label":
+            return False
+    else:
+        if inv.name == "pep541":
+            return label == start and "repl" in inv.rest.lower()
+        if inv.name != "unlabel":
+            return False
+    names = {a.lower() for a in inv.args} | {inv.rest.strip().strip("\"'`").lower()}
+    return label in names

@@ -1,0 +1,431 @@
+"""The stale and lifecycle clocks, as plain functions of an issue, its history, the rules and
+the time. No network: `bot.sweep` fetches, calls `decide`, and acts.
+
+Three clocks, each stateless (all it needs is on GitHub: labels, events, and hidden markers in
+the bot's own comments):
+
+- **requester** (the awaiting label is on): starts when that label was last added; the
+  author's comment, or an edit of the issue after it, stops it. Bots' activity never counts.
+  One nudge per waiting period (marker `nudge`, state {"since": start}), then a close as not
+  planned once `close_after_days` have passed and `days_after_nudge` since the nudge.
+- **maintainer** (per category's `maintainer_response_days`): waiting on maintainers since the
+  issue was opened, or since the requester's first comment after the last maintainer
+  response. Past the limit the flag label goes on; a maintainer's response takes it off (only
+  when the bot put it there). Never while the issue waits on the requester or on a PEP 541
+  owner.
+- **reachability** (PEP 541): started by `/pep541 contacted` (marker `pep541-clock`) or the
+  start label; reminds maintainers when the next contact attempt is due (marker
+  `pep541-reminder`, {"attempt": n}) and marks the issue ready for decision once
+  (`pep541-ready`, {"since": start}); `owner-replied` (state "stopped") ends it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import cachetools
+
+from bot.core import markers
+from bot.core.actions import Action, AddLabels, Close, PostComment, RemoveLabel
+from bot.core.model import (
+    MAINTAINER_ASSOCIATIONS,
+    Comment,
+    History,
+    Issue,
+    Snapshot,
+    is_bot,
+    parse_time,
+)
+from bot.core.rules import Category, RepoRules
+from bot.core.text import render
+from bot.features.triage.decide import recognise
+
+NUDGE = "nudge"
+CLOSE = "close-no-response"
+CLOCK = "pep541-clock"
+REMINDER = "pep541-reminder"
+READY = "pep541-ready"
+SNOOZE = "snooze"
+
+DAY = timedelta(days=1)
+# An issue update this much later than every comment and event we know of is taken for an
+# edit of the issue (the REST API records no event for a body edit).
+EDIT_SLACK = timedelta(seconds=60)
+
+
+def iso(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def days(delta: timedelta) -> float:
+    return delta.total_seconds() / 86400
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.1f}"
+
+
+# Recognising a category runs every rule pattern over the body: remember it per issue text.
+_categories: cachetools.LRUCache[tuple[int, int], tuple[RepoRules, Category | None]] = (
+    cachetools.LRUCache(maxsize=20_000)
+)
+
+
+def category_of(issue: Issue, rules: RepoRules) -> Category | None:
+    key = (id(rules), hash((issue.title, issue.body, issue.labels)))
+    cached = _categories.get(key)
+    if cached is not None and cached[0] is rules:
+        return cached[1]
+    category = recognise(issue, rules).category
+    _categories[key] = (rules, category)
+    return category
+
+
+# --- what the listing alone tells ---------------------------------------------------------
+
+
+def exempt_reason(issue: Issue, rules: RepoRules) -> str | None:
+    """Exemptions visible without the issue's history (snoozes need its comments)."""
+    if issue.is_pull_request:
+        return "pull request"
+    if issue.state != "open":
+        return "closed"
+    if issue.locked:
+        return "locked"
+    held = [lab for lab in rules.lifecycle.exempt.labels if lab in issue.labels]
+    if held:
+        return f"exempt label {held[0]!r}"
+    return None
+
+
+def min_age_days(rules: RepoRules) -> float:
+    """No clock can act on an issue opened less than this long ago."""
+    life = rules.lifecycle
+    candidates = [life.awaiting_response.nudge_after_days, life.reachability.interval_days]
+    candidates += [
+        c.maintainer_response_days
+        for c in rules.categories
+        if c.maintainer_response_days is not None
+    ]
+    return max(0.0, min(candidates))
+
+
+def lifecycle_labels(rules: RepoRules) -> set[str]:
+    life = rules.lifecycle
+    found = {rules.triage.awaiting_label, life.maintainer_response.label}
+    found |= {lab for lab in (life.reachability.start_label, life.reachability.ready_label) if lab}
+    return found
+
+
+def could_act(issue: Issue, rules: RepoRules, now: datetime) -> bool:
+    """A cheap pre-filter on the listing: False means no clock can act, so the issue's
+    comments and events are not fetched."""
+    if exempt_reason(issue, rules) is not None:
+        return False
+    age = days(now - issue.created_at)
+    if age < min_age_days(rules):
+        return False
+    if lifecycle_labels(rules) & set(issue.labels):
+        return True
+    category = category_of(issue, rules)
+    if category is None:
+        return False
+    if (
+        category.name == rules.name_intelligence.category
+        and issue.comment_count > 0
+        and age >= rules.lifecycle.reachability.interval_days
+    ):
+        return True  # a /pep541 clock may be in the comments
+    return (
+        category.maintainer_response_days is not None and age >= category.maintainer_response_days
+    )
+
+
+# --- reading the history --------------------------------------------------------------------
+
+
+def _by_human(comment: Comment) -> bool:
+    return not comment.by_bot
+
+
+def snoozed_until(history: History, now: datetime) -> datetime | None:
+    comment = markers.find(history, SNOOZE)
+    if comment is None:
+        return None
+    state = markers.read(comment.body, SNOOZE) or {}
+    until = parse_time(state.get("until"))
+    return until if until > now else None
+
+
+def last_added(history: History, label: str) -> datetime | None:
+    found = None
+    for e in history.events:
+        if e.kind == "labeled" and e.label == label:
+            found = e.at if found is None else max(found, e.at)
+    return found
+
+
+def last_edit(issue: Issue, history: History) -> datetime | None:
+    """When the issue was last changed by something no comment or event explains: an edit
+    of its text. None when every update is accounted for."""
+    known = [issue.created_at]
+    known += [c.updated_at for c in history.comments]
+    known += [c.created_at for c in history.comments]
+    known += [e.at for e in history.events]
+    if issue.updated_at > max(known) + EDIT_SLACK:
+        return issue.updated_at
+    return None
+
+
+def _ours(history: History, kind: str) -> Iterable[tuple[Comment, dict[str, Any]]]:
+    for comment in history.our_comments():
+        state = markers.read(comment.body, kind)
+        if state is not None:
+            yield comment, state
+
+
+def _fields(issue: Issue, **extra: Any) -> dict[str, Any]:
+    return {"author": f"@{issue.author}", "author_name": issue.author, **extra}
+
+
+def _reply(rules: RepoRules, name: str, fields: dict[str, Any], kind: str, state: dict) -> str:
+    template = rules.replies.get(name, "")
+    return render(template, fields).rstrip() + "\n\n" + markers.marker(kind, state)
+
+
+def _can_add(history: History, label: str, present: Iterable[str]) -> bool:
+    return label not in present and not history.removed_by_human(label)
+
+
+# --- the clocks -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Waiting:
+    since: datetime
+    answered: datetime | None  # the requester's first answer after `since`
+
+
+def requester_wait(issue: Issue, history: History, rules: RepoRules) -> Waiting | None:
+    label = rules.triage.awaiting_label
+    if label not in issue.labels:
+        return None
+    since = last_added(history, label) or issue.created_at
+    answers = [
+        c.created_at
+        for c in history.comments
+        if _by_human(c) and c.author.lower() == issue.author.lower() and c.created_at > since
+    ]
+    edited = last_edit(issue, history)
+    if edited is not None and edited > since:
+        answers.append(edited)
+    return Waiting(since, min(answers, default=None))
+
+
+def requester_clock(
+    issue: Issue, history: History, rules: RepoRules, now: datetime
+) -> list[Action]:
+    wait = requester_wait(issue, history, rules)
+    if wait is None or wait.answered is not None:
+        return []
+    if rules.lifecycle.exempt.assigned and issue.assignees:
+        return []
+    cfg = rules.lifecycle.awaiting_response
+    since = iso(wait.since)
+    waited = days(now - wait.since)
+    nudge = next((c for c, s in _ours(history, NUDGE) if s.get("since") == since), None)
+    if nudge is None:
+        if waited < cfg.nudge_after_days:
+            return []
+        reason = (
+            f"requester clock: waiting {_fmt(waited)} days since {since} "
+            f"(nudge after {_fmt(cfg.nudge_after_days)})"
+        )
+        fields = _fields(issue, days=int(waited))
+        body = _reply(rules, cfg.nudge_reply, fields, NUDGE, {"since": since})
+        return [PostComment(reason, body, NUDGE)]
+    after_nudge = days(now - nudge.created_at)
+    if waited < cfg.close_after_days or after_nudge < cfg.days_after_nudge:
+        return []
+    reason = (
+        f"requester clock: waiting {_fmt(waited)} days since {since}, nudged "
+        f"{_fmt(after_nudge)} days ago (close after {_fmt(cfg.close_after_days)}, "
+        f"at least {_fmt(cfg.days_after_nudge)} after the nudge)"
+    )
+    actions: list[Action] = []
+    if not any(s.get("since") == since for _, s in _ours(history, CLOSE)):
+        fields = _fields(issue, days=int(waited))
+        body = _reply(rules, cfg.close_reply, fields, CLOSE, {"since": since})
+        actions.append(PostComment(reason, body, CLOSE))
+    actions.append(Close(reason, state_reason="not_planned"))
+    return actions
+
+
+@dataclass(frozen=True)
+class Reachability:
+    start: datetime
+    attempts: tuple[datetime, ...]  # contact attempts recorded, the first one included
+    stopped: datetime | None
+
+
+def reachability(issue: Issue, history: History, rules: RepoRules) -> Reachability | None:
+    clock = markers.find(history, CLOCK)
+    if clock is not None:
+        state = markers.read(clock.body, CLOCK) or {}
+        raw = state.get("attempts") if isinstance(state.get("attempts"), list) else []
+        attempts = tuple(sorted(parse_time(a) for a in raw if parse_time(a).year > 1970))
+        stopped = parse_time(state["stopped"]) if state.get("stopped") else None
+        if attempts:
+            return Reachability(attempts[0], attempts, stopped)
+        if stopped is not None:
+            return Reachability(clock.created_at, (clock.created_at,), stopped)
+    start_label = rules.lifecycle.reachability.start_label
+    if start_label and start_label in issue.labels:
+        start = last_added(history, start_label) or issue.created_at
+        return Reachability(start, (start,), None)
+    return None
+
+
+def reachability_clock(
+    issue: Issue, history: History, rules: RepoRules, now: datetime
+) -> list[Action]:
+    clock = reachability(issue, history, rules)
+    if clock is None or clock.stopped is not None:
+        return []
+    cfg = rules.lifecycle.reachability
+    start = iso(clock.start)
+    elapsed = days(now - clock.start)
+    if elapsed >= cfg.decision_after_days:
+        actions: list[Action] = []
+        reason = (
+            f"reachability clock: {_fmt(elapsed)} days since the first contact attempt "
+            f"({start}) without a reply from the owner (decision after "
+            f"{_fmt(cfg.decision_after_days)})"
+        )
+        if cfg.ready_label and _can_add(history, cfg.ready_label, issue.labels):
+            actions.append(AddLabels(reason, (cfg.ready_label,)))
+        if not any(s.get("since") == start for _, s in _ours(history, READY)):
+            fields = _fields(issue, days=int(elapsed), attempts=cfg.attempts)
+            body = _reply(rules, cfg.ready_reply, fields, READY, {"since": start})
+            actions.append(PostComment(reason, body, READY))
+        return actions
+    # The latest attempt now due that was neither recorded nor reminded of (earlier missed
+    # ones are skipped: one reminder, not a burst).
+    due_at = clock.attempts[0]
+    latest: tuple[int, datetime] | None = None
+    for n in range(2, cfg.attempts + 1):
+        previous = clock.attempts[n - 2] if len(clock.attempts) >= n - 1 else due_at
+        due_at = previous + timedelta(days=cfg.interval_days)
+        if len(clock.attempts) >= n:
+            continue
+        if now >= due_at:
+            latest = (n, due_at)
+    if latest is None:
+        return []
+    n, due_at = latest
+    reminded = {
+        s.get("attempt") for c, s in _ours(history, REMINDER) if c.created_at >= clock.start
+    }
+    if n in reminded:
+        return []
+    reason = (
+        f"reachability clock: contact attempt {n} of {cfg.attempts} due since {iso(due_at)} "
+        f"({_fmt(elapsed)} days since the first attempt, every {_fmt(cfg.interval_days)})"
+    )
+    fields = _fields(issue, attempt=n, attempts=cfg.attempts, days=int(elapsed))
+    body = _reply(rules, cfg.reminder_reply, fields, REMINDER, {"attempt": n})
+    return [PostComment(reason, body, REMINDER)]
+
+
+def _maintainer_response(comment: Comment) -> bool:
+    return _by_human(comment) and comment.association in MAINTAINER_ASSOCIATIONS
+
+
+def maintainer_wait(issue: Issue, history: History, rules: RepoRules) -> datetime | None:
+    """Since when the issue has waited on the maintainers, or None when it does not."""
+    responses = [c.created_at for c in history.comments if _maintainer_response(c)]
+    # Staff putting the issue in the requester's court is a response too.
+    responses += [
+        e.at
+        for e in history.events
+        if e.kind == "labeled"
+        and e.label == rules.triage.awaiting_label
+        and not is_bot(e.actor, e.actor_type)
+        and not history.is_ours(e.actor)
+        and e.actor.lower() != issue.author.lower()
+    ]
+    if not responses:
+        return issue.created_at
+    last = max(responses)
+    replies = [
+        c.created_at
+        for c in history.comments
+        if _by_human(c) and c.author.lower() == issue.author.lower() and c.created_at > last
+    ]
+    return min(replies, default=None)
+
+
+def maintainer_clock(
+    issue: Issue, history: History, rules: RepoRules, now: datetime, *, paused: str | None
+) -> list[Action]:
+    label = rules.lifecycle.maintainer_response.label
+    category = category_of(issue, rules)
+    limit = category.maintainer_response_days if category is not None else None
+    since = None if paused or limit is None else maintainer_wait(issue, history, rules)
+    waited = days(now - since) if since is not None else 0.0
+    overdue = since is not None and limit is not None and waited >= limit
+    if overdue and _can_add(history, label, issue.labels):
+        assert category is not None and since is not None and limit is not None
+        reason = (
+            f"maintainer clock: {category.name} waiting on maintainers {_fmt(waited)} days "
+            f"since {iso(since)} (limit {_fmt(limit)})"
+        )
+        return [AddLabels(reason, (label,))]
+    if not overdue and label in issue.labels and history.added_by_us(label):
+        why = paused or (
+            "a maintainer responded" if category is not None and limit else "no response limit"
+        )
+        return [RemoveLabel(f"maintainer clock: no longer overdue ({why})", label)]
+    return []
+
+
+def decide(snapshot: Snapshot, rules: RepoRules, now: datetime) -> list[Action]:
+    """Everything the lifecycle clocks want done to this issue now."""
+    issue, history = snapshot.issue, snapshot.history
+    if exempt_reason(issue, rules) is not None:
+        return []
+    if snoozed_until(history, now) is not None:
+        return []
+    actions = requester_clock(issue, history, rules, now)
+    if any(isinstance(a, Close) for a in actions):
+        return actions
+    clock = reachability(issue, history, rules)
+    actions += reachability_clock(issue, history, rules, now)
+    wait = requester_wait(issue, history, rules)
+    paused = None
+    if wait is not None and wait.answered is None:
+        paused = "waiting on the requester"
+    elif clock is not None and clock.stopped is None:
+        paused = "PEP 541 reachability clock running"
+    actions += maintainer_clock(issue, history, rules, now, paused=paused)
+    return actions
+
+
+def explain(number: int, actions: Iterable[Action]) -> list[str]:
+    """One line per planned action, for `sweep --dry-run`."""
+    lines = []
+    for a in actions:
+        what = a.kind
+        if isinstance(a, AddLabels):
+            what += " " + ", ".join(repr(x) for x in a.labels)
+        elif isinstance(a, RemoveLabel):
+            what += f" {a.label!r}"
+        elif isinstance(a, PostComment):
+            what += f" ({a.marker})"
+        elif isinstance(a, Close):
+            what += f" ({a.state_reason})"
+        lines.append(f"#{number}: {what} — {a.reason}")
+    return lines

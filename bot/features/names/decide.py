@@ -1,0 +1,233 @@
+"""The PEP 541 name report (pure): which name a request is about, what is known about it, the
+maintainers' comment that says so, and the actions that post or update it.
+
+The lookups themselves (PyPI, the name index, GitHub search) are the handler's; this module
+only turns their results into text and actions, so every wording is tested without network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote
+
+from bot.core import markers
+from bot.core.actions import Action, AddLabels, EditComment, PostComment
+from bot.core.forms import ParsedBody, parse_body
+from bot.core.model import History, Issue
+from bot.core.names import (
+    extract_requested_name,
+    extract_username,
+    is_stdlib_module,
+    normalize,
+)
+from bot.core.pypi import ProjectFacts, abandoned_by_release_rule
+from bot.core.rules import NameIntelligence, RepoRules
+from bot.features.commands.decide import command_label_acts
+
+MARKER = "name-report"
+
+
+@dataclass(frozen=True)
+class Request:
+    """The project a PEP 541 request asks for (as written) and the requester's PyPI username."""
+
+    name: str | None
+    username: str | None
+
+
+def requested(issue: Issue, intel: NameIntelligence, parsed: ParsedBody | None = None) -> Request:
+    """From the form's fields first, then from the title ("PEP 541 Request: foo") or a PyPI
+    project URL anywhere in the text (older and free-text requests)."""
+    parsed = parsed or parse_body(issue.body)
+    field = parsed.field(*intel.project_fields)
+    name = extract_requested_name(field.value or "") if field is not None else None
+    if name is None:
+        name = extract_requested_name(issue.title)
+    if name is None and field is None:
+        name = _project_url_in(parsed.text())
+    user_field = parsed.field(*intel.username_fields)
+    username = extract_username(user_field.value or "") if user_field is not None else None
+    return Request(name, username)
+
+
+def _project_url_in(text: str) -> str | None:
+    # Only a URL counts in free text: a lone word or a backticked token there is not a name.
+    name = extract_requested_name(text)
+    return name if name is not None and "pypi." in text.lower() else None
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What the lookups found. An `*_error` says why that part could not be checked."""
+
+    name: str
+    username: str | None = None
+    facts: ProjectFacts | None = None  # None: the JSON API knows no such project
+    facts_error: str | None = None
+    index_loaded: bool = False
+    listed_as: str | None = None  # the name as the index spells it, when listed there
+    similar: tuple[str, ...] = ()  # existing projects with the same ultranormalised name
+    others: tuple[int, ...] = ()  # other open requests for the same normalised name
+    others_error: str | None = None
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.facts_error or self.others_error or not self.index_loaded)
+
+    @property
+    def exists(self) -> bool | None:
+        """Whether the project exists; None when neither source could tell."""
+        if self.facts is not None or self.listed_as is not None:
+            return True
+        if self.facts_error is None or self.index_loaded:
+            return False
+        return None
+
+
+def _when(value: datetime, now: datetime) -> str:
+    days = max(0, (now - value).days)
+    if days < 60:
+        ago = "today" if days == 0 else f"{days} day{'s' * (days != 1)} ago"
+    elif days < 730:
+        ago = f"{days // 30} months ago"
+    else:
+        ago = f"{days // 365} years ago"
+    return f"{value:%Y-%m-%d} ({ago})"
+
+
+def _url(raw: str) -> str:
+    """A URL from PyPI made safe inside a markdown link and a table cell."""
+    return quote(raw, safe=":/?#[]@!$&'*+,;=%~-._")
+
+
+def _project_link(name: str, index_url: str) -> str:
+    return f"[`{name}`]({index_url}/project/{quote(name)}/)"
+
+
+def _facts_rows(f: Findings, now: datetime, index_url: str) -> list[tuple[str, str]]:
+    facts = f.facts
+    if facts is None:
+        if f.listed_as is not None:
+            return [
+                ("On PyPI", f"{_project_link(f.listed_as, index_url)}: listed, with no releases"),
+                ("PEP 541", "no release in the last 12 months (one of the three conditions)"),
+            ]
+        return [("On PyPI", f"no project named `{f.name}`")]
+    releases = f"{facts.release_count} release{'s' * (facts.release_count != 1)}"
+    if facts.version:
+        releases += f", latest `{facts.version}`"
+    rows = [("On PyPI", f"{_project_link(facts.name, index_url)}: {releases}")]
+    if facts.first_upload and facts.last_upload:
+        rows.append(
+            (
+                "Uploads",
+                f"first {_when(facts.first_upload, now)}, last {_when(facts.last_upload, now)}",
+            )
+        )
+    rows.append(("Files", "yes" if facts.has_files else "**none** (no release has files)"))
+    if abandoned_by_release_rule(facts, now):
+        rows.append(("PEP 541", "no release in the last 12 months (one of the three conditions)"))
+    else:
+        rows.append(("PEP 541", "**not abandoned**: released in the last 12 months"))
+    if facts.home_page:
+        rows.append(("Home page", f"<{_url(facts.home_page)}>"))
+    if facts.source_url and facts.source_url != facts.home_page:
+        rows.append(("Source", f"<{_url(facts.source_url)}>"))
+    return rows
+
+
+def render(f: Findings, now: datetime, index_url: str) -> str:
+    """The maintainers' comment: one table, every unchecked fact said to be unchecked."""
+    index_url = index_url.rstrip("/")
+    normal = normalize(f.name)
+    rows: list[tuple[str, str]] = []
+    if f.exists is None:
+        rows.append(("On PyPI", f"⚠️ not checked: {f.facts_error}"))
+    else:
+        rows.extend(_facts_rows(f, now, index_url))
+        if f.facts_error and f.listed_as is not None:
+            rows.append(("Releases", f"⚠️ not checked: {f.facts_error}"))
+    if is_stdlib_module(f.name):
+        rows.append(("Standard library", "a module's name: PyPI refuses it for new projects"))
+    if not f.index_loaded:
+        rows.append(("Similar names", "⚠️ not checked: the list of PyPI projects is not loaded"))
+    elif f.similar and not f.exists:
+        links = ", ".join(_project_link(name, index_url) for name in f.similar)
+        rows.append(
+            (
+                "Too similar to",
+                f"{links}: PyPI refuses names that differ only in `-` `_` `.`, "
+                "`l`/`i`/`1` or `o`/`0` from an existing project",
+            )
+        )
+    if f.username:
+        rows.append(
+            ("Requester", f"[`{f.username}`]({index_url}/user/{quote(f.username)}/) on PyPI")
+        )
+    if f.others_error:
+        rows.append(("Other requests", f"⚠️ not checked: {f.others_error}"))
+    elif f.others:
+        rows.append(("Other requests", "open: " + ", ".join(f"#{n}" for n in f.others)))
+    shown = f"`{f.name}`" + (f" (normalised `{normal}`)" if normal != f.name else "")
+    state = {"name": normal, **({"incomplete": True} if f.incomplete else {})}
+    lines = [
+        markers.marker(MARKER, state),
+        f"**Name check for {shown}**, for the maintainers, as of {now:%Y-%m-%d}. "
+        "Editing the request checks again.",
+        "",
+        "| | |",
+        "|:--|:--|",
+        *(f"| {key} | {value} |" for key, value in rows),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def decide(
+    issue: Issue,
+    history: History,
+    rules: RepoRules,
+    findings: Findings,
+    *,
+    now: datetime,
+    index_url: str,
+) -> tuple[Action, ...]:
+    """Post the report, or edit the one there; add the similar-name label where the rules
+    ask for it, unless a person took it off (directly or with a command)."""
+    actions: list[Action] = []
+    label = rules.name_intelligence.similar_label
+    if (
+        label
+        and findings.index_loaded
+        and findings.similar
+        and findings.exists is False
+        and label not in issue.labels
+        and not history.removed_by_human(label)
+        and command_label_acts(history, rules, issue).get(label.lower()) != "unlabeled"
+    ):
+        actions.append(AddLabels("requested name is too similar to an existing one", (label,)))
+    body = render(findings, now, index_url)
+    existing = markers.find(history, MARKER)
+    if existing is None:
+        actions.append(PostComment("name report", body, MARKER))
+    elif existing.body.strip() != body.strip():
+        actions.append(EditComment("name report updated", existing.id, body))
+    return tuple(actions)
+
+
+def report_state(history: History) -> dict | None:
+    """The state kept in the existing report's marker, or None when there is no report."""
+    comment = markers.find(history, MARKER)
+    return markers.read(comment.body, MARKER) if comment is not None else None
+
+
+def same_name(issues: Sequence[Issue], name: str, intel: NameIntelligence) -> tuple[int, ...]:
+    """The numbers of the issues that request the same (PEP 503 normalised) name."""
+    wanted = normalize(name)
+    found = []
+    for other in issues:
+        asked = requested(other, intel).name
+        if asked is not None and normalize(asked) == wanted:
+            found.append(other.number)
+    return tuple(sorted(found))

@@ -1,0 +1,1 @@
+"""The running bot: web app, work queue, service, sweep scheduler, CLI."""

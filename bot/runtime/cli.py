@@ -1,0 +1,183 @@
+"""`python -m bot COMMAND`: serve, sweep, check, plan, backtest (SPEC.md, "Commands")."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.core.rules import Rules, RulesError, load_rules
+from bot.runtime import logs
+from bot.runtime.config import ConfigError, from_env
+
+log = logging.getLogger("bot")
+
+
+def _rules(path: str) -> Rules:
+    return load_rules(path)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    path = args.rules or os.environ.get("BOT_RULES") or "rules.yaml"
+    try:
+        rules = _rules(path)
+    except RulesError as exc:
+        print("\n".join(exc.lines()))
+        return 1
+    count = sum(len(r.categories) for r in rules.repositories.values())
+    print(f"{path}: ok ({len(rules.repositories)} repositories, {count} categories)")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from bot.runtime.service import Service
+    from bot.runtime.webhook import make_app
+
+    logs.setup()
+    settings = from_env(dry_run=args.dry_run)
+    rules = _rules(settings.rules_path)
+    if settings.webhook_secret is None and not settings.dry_run:
+        raise ConfigError("GITHUB_WEBHOOK_SECRET is required to serve (or use --dry-run)")
+    if settings.webhook_secret is None:
+        logs.event(
+            log,
+            "no GITHUB_WEBHOOK_SECRET: deliveries are not verified (dry-run only)",
+            level=logging.WARNING,
+        )
+    logs.event(
+        log,
+        "starting",
+        host=settings.host,
+        port=settings.port,
+        dry_run=settings.dry_run,
+        auth="app" if settings.app_id else "token" if settings.token else "none",
+        api_url=settings.api_url,
+        repositories=sorted(rules.repositories),
+    )
+    service = Service(settings, rules, background=True)
+    web.run_app(
+        make_app(service), host=settings.host, port=settings.port, print=None, access_log=None
+    )
+    return 0
+
+
+def _load_json(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"{path}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{path}: not valid JSON ({exc})") from None
+
+
+def _one_repo(rules: Rules, name: str | None) -> tuple[str, Any]:
+    if name:
+        repo_rules = rules.for_repo(name)
+        if repo_rules is None:
+            raise ConfigError(f"--repo {name}: not in the rules file")
+        return name, repo_rules
+    return next(iter(rules.repositories.items()))
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.runtime.sweep import run_sweep_command
+
+    logs.setup()
+    settings = from_env(dry_run=args.dry_run)
+    rules = _rules(settings.rules_path)
+    if args.repo and rules.for_repo(args.repo) is None:
+        raise ConfigError(f"--repo {args.repo}: not in the rules file")
+    return asyncio.run(run_sweep_command(settings, rules, args.repo, settings.dry_run))
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from bot.runtime import plan
+
+    rules = _rules(args.rules or os.environ.get("BOT_RULES") or "rules.yaml")
+    data = _load_json(args.payload)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{args.payload}: expected a webhook payload (a JSON object)")
+    result = plan.plan(args.event, data, rules, datetime.now(UTC))
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from bot.runtime import backtest
+
+    rules = _rules(args.rules or os.environ.get("BOT_RULES") or "rules.yaml")
+    issues = _load_json(args.issues)
+    if not isinstance(issues, list) or not all(isinstance(i, dict) for i in issues):
+        raise ConfigError(f"{args.issues}: expected a JSON list of GitHub issue objects")
+    repo, repo_rules = _one_repo(rules, args.repo)
+    rows = backtest.run(issues, repo_rules, repo, datetime.now(UTC), blind=not args.keep_labels)
+    for row in rows:
+        print(
+            json.dumps(
+                {
+                    "issue": row.number,
+                    "title": row.title[:80],
+                    "category": row.category,
+                    "add_labels": list(row.labels),
+                    "replies": list(row.replies),
+                    "labels_now": list(row.actual),
+                    "skipped": row.skipped,
+                },
+                ensure_ascii=False,
+            )
+        )
+    print(json.dumps({"summary": backtest.summary(rows)}, ensure_ascii=False))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="PyPI support tracker triage bot"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the webhook service")
+    serve.add_argument("--dry-run", action="store_true", help="log writes instead of making them")
+    serve.set_defaults(func=cmd_serve)
+    sweep = sub.add_parser("sweep", help="one pass of the stale and lifecycle checks, then exit")
+    sweep.add_argument("--repo", help="only this OWNER/NAME")
+    sweep.add_argument(
+        "--dry-run", action="store_true", help="print planned actions, write nothing"
+    )
+    sweep.set_defaults(func=cmd_sweep)
+    check = sub.add_parser("check", help="validate a rules file")
+    check.add_argument(
+        "rules", nargs="?", help="path of the rules file (default: $BOT_RULES or rules.yaml)"
+    )
+    check.set_defaults(func=cmd_check)
+    plan = sub.add_parser("plan", help="what the bot would do for one delivery, offline")
+    plan.add_argument("event", help="the X-GitHub-Event name, e.g. issues")
+    plan.add_argument("payload", help="the delivery's JSON body")
+    plan.add_argument("--rules", help="rules file (default: $BOT_RULES or rules.yaml)")
+    plan.set_defaults(func=cmd_plan)
+    backtest = sub.add_parser("backtest", help="run the rules over exported issues")
+    backtest.add_argument("issues", help="a JSON list of GitHub REST issue objects")
+    backtest.add_argument("--rules", help="rules file (default: $BOT_RULES or rules.yaml)")
+    backtest.add_argument("--repo", help="which configured repository's rules to use")
+    backtest.add_argument("--keep-labels", action="store_true", help="let the issues' labels count")
+    backtest.set_defaults(func=cmd_backtest)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except RulesError as exc:
+        print("\n".join(exc.lines()), file=sys.stderr)
+        return 1
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,124 @@
+"""The web layer: `POST /webhook`, `GET /healthz`, `GET /metrics`.
+
+Checks run cheapest and safest first: size, content type, signature (before the body is
+parsed), headers, JSON. Every refusal is one status and a one-line JSON error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+from gidgethub import ValidationFailure, sansio
+
+from bot.runtime import metrics as metrics_module
+from bot.runtime.logs import event
+from bot.runtime.service import Service, malformed
+from bot.runtime.workqueue import QueueFull
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 25 * 1024 * 1024  # GitHub caps payloads at 25 MiB
+SERVICE: web.AppKey[Service] = web.AppKey("service", Service)
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def webhook(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return _error(413, "payload larger than 25 MiB")
+    if request.content_type != "application/json":
+        return _error(415, "content type must be application/json")
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return _error(413, "payload larger than 25 MiB")
+    secret = service.settings.webhook_secret
+    if secret is not None:
+        signature = request.headers.get("X-Hub-Signature-256", "")
+        if not signature.startswith("sha256="):
+            return _error(401, "missing X-Hub-Signature-256")
+        try:
+            sansio.validate_event(body, signature=signature, secret=secret)
+        except ValidationFailure:
+            return _error(401, "bad signature")
+    event_name = request.headers.get("X-GitHub-Event", "").strip()
+    delivery_id = request.headers.get("X-GitHub-Delivery", "").strip()
+    if not event_name or not delivery_id:
+        return _error(400, "missing X-GitHub-Event or X-GitHub-Delivery header")
+    try:
+        data: Any = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _error(400, "body is not valid JSON")
+    if not isinstance(data, dict):
+        return _error(400, "body must be a JSON object")
+    if problem := malformed(data):
+        return _error(400, f"malformed delivery: {problem}")
+    if event_name == "ping":
+        service.metrics.deliveries.labels("ping", "ok").inc()
+        return web.json_response({"ok": True, "zen": data.get("zen")}, status=200)
+    try:
+        outcome = service.accept(sansio.Event(data, event=event_name, delivery_id=delivery_id))
+    except QueueFull as exc:
+        event(log, "delivery refused", level=logging.ERROR, delivery_id=delivery_id, error=str(exc))
+        # 503 makes GitHub show the delivery as failed, so it can be redelivered later.
+        return _error(503, f"not accepting work: {exc}")
+    return web.json_response({"status": outcome, "delivery": delivery_id}, status=202)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    return web.json_response(
+        {
+            "status": "ok" if service.queue.accepting else "stopping",
+            "dry_run": service.settings.dry_run,
+            "queue_depth": service.queue.depth,
+            "repositories": sorted(service.rules.repositories),
+        }
+    )
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body = request.app[SERVICE].metrics.render()
+    return web.Response(body=body, headers={"Content-Type": metrics_module.CONTENT_TYPE})
+
+
+@web.middleware
+async def _never_500(request: web.Request, handler: Any) -> web.StreamResponse:
+    """A bug must not answer with a traceback: log it, answer one JSON line."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status == 413:
+            return _error(413, "payload larger than 25 MiB")
+        return _error(exc.status, exc.reason)
+    except Exception as exc:
+        event(
+            log,
+            "request failed",
+            level=logging.ERROR,
+            path=request.path,
+            error=f"{type(exc).__name__}: {exc}",
+        )
+        return _error(500, "internal error")
+
+
+def make_app(service: Service, *, grace: float = 25.0) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[_never_500])
+    app[SERVICE] = service
+    app.router.add_post("/webhook", webhook)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+
+    async def lifecycle(app: web.Application):
+        await service.start()
+        yield
+        await service.stop(grace)
+
+    app.cleanup_ctx.append(lifecycle)
+    return app
