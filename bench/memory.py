@@ -170,7 +170,7 @@ COLUMNS = (  # name, width, format
 
 def sample(service: Service, sent: int) -> dict[str, float]:
     # Private attributes, only read: the bot's own objects are what is measured.
-    roles, names = service.services.get("permissions"), service.services.get("names")
+    roles, names = service.permissions, service.names
     return {
         "deliveries": sent,
         "RSS MB": rss_kib() / 1024,

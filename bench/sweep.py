@@ -7,8 +7,9 @@ The fake (tests/fake_github.FakeGitHub) runs in-process on a loopback port (aioh
 server). Two approaches, each with its own client and conditional-request cache, each run
 over the same repository (naive twice, the sweep three times):
 - naive: list every open issue, then one comments and one events call per issue;
-- sweep: bot.sweep (listing oldest first with an early stop, a pre-filter on the listing,
-  history only where a clock could act, a fresh read before each write).
+- sweep: bot.runtime.sweep (listing oldest first with an early stop, a pre-filter on the
+  listing, each candidate's timeline, a fresh read of the issue before each write), through
+  the service's work queue as `serve` runs it.
 The naive pass only plans (it writes nothing); the sweep acts, so its second run must write
 nothing (it re-reads, once, the issues the first run changed) and its third shows what an
 unchanged repository costs. Printed per run: API calls by kind,
@@ -41,6 +42,7 @@ from bot.core import markers  # noqa: E402
 from bot.core.model import Comment, History, Issue, IssueEvent, Snapshot  # noqa: E402
 from bot.core.rules import load_rules  # noqa: E402
 from bot.runtime.config import Settings  # noqa: E402
+from bot.runtime.service import Service  # noqa: E402
 from bot.runtime.sweep import sweep  # noqa: E402
 from tests.fake_github import FakeGitHub  # noqa: E402
 
@@ -234,12 +236,18 @@ async def main(n: int, seed_value: int) -> None:
             api = await client.api_for_repo(REPO)
             rows.append(await measure(fake, "naive #1", naive(api, rules, now)))
             rows.append(await measure(fake, "naive #2", naive(api, rules, now)))
-        async with aiohttp.ClientSession() as session:
-            client = GitHub(settings, session, policy=POLICY, cache_size=50_000)
-            api = await client.api_for_repo(REPO)
+        all_rules = load_rules(ROOT / "rules.yaml")
+        all_rules = replace(all_rules, repositories={REPO: rules})
+        service = Service(
+            settings, all_rules, policy=POLICY, cache_size=50_000, clock=lambda: now.timestamp()
+        )
+        await service.start()
+        try:
+            api = await service.github.api_for_repo(REPO)
             for i in (1, 2, 3):
-                coro = sweep(api, REPO, rules, now, dry_run=False, bot_login=BOT)
-                rows.append(await measure(fake, f"sweep #{i}", coro))
+                rows.append(await measure(fake, f"sweep #{i}", sweep(service, api, REPO)))
+        finally:
+            await service.stop()
     finally:
         tracemalloc.stop()
         await server.close()

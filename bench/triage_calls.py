@@ -56,8 +56,8 @@ SCENARIOS = [
             user="alice",
             labels=[],
         ),
-        2,
-        "label + next-steps comment",
+        4,
+        "read the issue + its timeline (a redelivery must find the comment), label, comment",
     ),
     (
         "new PEP 541 with placeholders",
@@ -70,8 +70,8 @@ SCENARIOS = [
             user="alice",
             labels=[],
         ),
-        2,
-        "labels + verification comment",
+        4,
+        "read issue + timeline, labels, verification comment (no name to report on yet)",
     ),
     (
         "author completes the PEP 541 form",
@@ -88,7 +88,7 @@ SCENARIOS = [
             )
         },
         6,
-        "read comments + events, edit comment, remove label; name report: search + post",
+        "read issue + timeline, edit comment, remove label; name report: search + post",
     ),
     (
         "maintainer opens an issue",
@@ -139,6 +139,9 @@ async def main() -> None:
                 user=issue["user"]["login"],
                 author_association=issue.get("author_association"),
             )
+        if data["action"] == "edited":  # GitHub has the edit before it delivers it
+            github.edit_issue(REPO, issue["number"], title=issue["title"], body=issue["body"])
+            data["issue"] = github.issue(REPO, issue["number"])
         github.reset_calls()
         body = json.dumps(data).encode()
         await client.post("/webhook", data=body, headers=headers_for(event, body))

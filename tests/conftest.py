@@ -36,7 +36,8 @@ FAST = RetryPolicy(
     max_wait=0.05,
     comment_spacing=0,
     request_timeout=5,
-    ambiguous_write_wait=0,
+    confirm_interval=0.01,
+    confirm_for=0.05,  # lost answers in tests are answered at once (see test_exactly_once)
 )
 
 
@@ -145,6 +146,33 @@ class Bot:
                 labels=[label["name"] for label in issue.get("labels") or []],
                 author_association=issue.get("author_association"),
             )
+
+    async def edit(
+        self, number: int, *, by: str, title: str | None = None, body: str | None = None
+    ):
+        """`by` edits the issue on GitHub; then GitHub delivers `issues.edited`."""
+        before = self.github.issue(REPO, number)
+        after = self.github.edit_issue(REPO, number, title=title, body=body, editor=by)
+        data = payload("issues.edited.1")
+        data["issue"] = after
+        data["changes"] = {
+            key: {"from": before[key]}
+            for key, new in (("title", title), ("body", body))
+            if new is not None and new != before[key]
+        }
+        data["sender"] = {**data["sender"], "login": by, "type": "User"}
+        return await self.deliver("issues", data, seed=False)
+
+    async def comment(self, number: int, body: str, *, by: str, association: str | None = None):
+        """`by` comments on the issue on GitHub; then GitHub delivers `issue_comment.created`.
+        Returns the comment's JSON."""
+        comment = self.github.add_comment(REPO, number, body, user=by, association=association)
+        data = payload("issue_comment.created.1")
+        data["issue"] = self.github.issue(REPO, number)
+        data["comment"] = comment
+        data["sender"] = {**data["sender"], "login": by, "type": "User"}
+        await self.deliver("issue_comment", data, seed=False)
+        return comment
 
     async def settle(self) -> None:
         """Wait until every queued delivery has been worked."""

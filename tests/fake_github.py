@@ -594,6 +594,35 @@ class FakeGitHub:
         issue.updated_at = max(issue.updated_at, comment.updated_at)
         return self._comment_json(r, comment)
 
+    def edit_issue(
+        self,
+        repo: str,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        editor: str | None = None,
+    ) -> dict[str, Any]:
+        """Edit an issue as a person does in the UI; returns its JSON. GitHub records a
+        ``renamed`` event for a new title and nothing for a new body (only ``updated_at``
+        moves)."""
+        r = self._repo(repo)
+        issue = self._issue(r, number)
+        when = self.now()
+        if title is not None and title != issue.title:
+            ev = self._record_event(
+                issue,
+                "renamed",
+                editor or issue.user,
+                when,
+                rename={"from": issue.title, "to": title},
+            )
+            self._apply_event(r, issue, ev)
+        if body is not None:
+            issue.body = body
+        issue.updated_at = max(issue.updated_at, when)
+        return self._issue_json(r, issue)
+
     def add_event(
         self,
         repo: str,

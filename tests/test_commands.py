@@ -318,6 +318,7 @@ async def test_awaiting_label_from_command_ends_when_the_requester_answers(bot, 
     await bot.deliver("issue_comment", data)
     await bot.settle()
     assert AWAITING in labels(gh)
+    gh.advance(minutes=5)
     data = comment_event(gh, "Here is the information.", "alice")
     await bot.deliver("issue_comment", data)
     await bot.settle()

@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.adapters.github import GitHub
-from bot.core.actions import PostComment
-from bot.runtime import executor
+from bot.core.actions import SetComment
+from bot.runtime.apply import create_comment_once
 from tests.conftest import FAST, REPO, TOKEN, settings_for
 from tests.test_webhook import incomplete_pep541
 
@@ -93,12 +93,12 @@ async def test_retries_are_bounded(github, session):
 async def test_a_comment_is_posted_exactly_once_when_the_answer_is_lost(github, session):
     github.add_issue(REPO, number=5, title="t", user="alice")
     api = await client(github, session).api()
-    # The connection drops: whether GitHub made the comment is unknown, so the executor looks
-    # for its marker before posting again.
+    # The connection drops: whether GitHub made the comment is unknown, so the bot looks for
+    # its marker before posting again.
     github.inject("POST", r"/issues/5/comments$", status=None, reset_connection=True, times=1)
     github.inject("POST", r"/issues/5/comments$", status=502, times=1)
-    action = PostComment("test", "hello <!-- pypi-support-bot:test -->", "test")
-    await executor.post_comment_once(api, REPO, 5, action)
+    action = SetComment("test", "triage", "hello")
+    await create_comment_once(api, REPO, 5, action, None)
     assert [c["body"] for c in github.comments(REPO, 5)] == [action.body]
     posts = [c for c in github.calls if c.method == "POST"]
     assert len(posts) == 3

@@ -9,8 +9,9 @@ import pytest
 
 import bot.features.lifecycle.decide as lifecycle
 from bot.core import markers
-from bot.core.actions import AddLabels, Close, PostComment, RemoveLabel
+from bot.core.actions import AddLabels, Close, RemoveLabel, SetComment
 from bot.core.model import Comment, History, Issue, IssueEvent, Snapshot
+from bot.core.reconcile import still_needed
 from bot.core.rules import load_rules
 from tests.conftest import ROOT
 
@@ -49,7 +50,7 @@ def comment(author: str, days: float, body: str = "hi", association: str = "NONE
 
 
 def ours(days: float, kind: str, state: dict | None = None) -> Comment:
-    return comment(BOT, days, "text\n\n" + markers.marker(kind, state))
+    return comment(BOT, days, markers.compose("text", kind, state))
 
 
 def labeled(label: str, days: float, actor: str = "staff", kind: str = "labeled") -> IssueEvent:
@@ -57,8 +58,10 @@ def labeled(label: str, days: float, actor: str = "staff", kind: str = "labeled"
 
 
 def decide(i: Issue, comments=(), events=(), now: datetime = NOW):
-    history = History(tuple(comments), tuple(events), bot_login=BOT)
-    return lifecycle.decide(Snapshot(i, history), RULES, now)
+    """What the clocks would write: their wishes less what is already true."""
+    snapshot = Snapshot(i, History(tuple(comments), tuple(events), bot_login=BOT))
+    wished = lifecycle.decide(snapshot, RULES, now)
+    return [a for a in (still_needed(w, snapshot) for w in wished) if a is not None]
 
 
 def awaiting(days: float, **kw) -> tuple[Issue, IssueEvent]:
@@ -73,7 +76,7 @@ def test_nudge_after_fourteen_days_mentions_the_author_once():
     i, ev = awaiting(15)
     staff = comment("staff", 15.1, association="MEMBER")
     [action] = decide(i, [staff], [ev])
-    assert isinstance(action, PostComment) and action.marker == "nudge"
+    assert isinstance(action, SetComment) and action.marker == "nudge"
     assert "@alice" in action.body and "15 days" in action.body
     assert markers.read(action.body, "nudge") == {"since": lifecycle.iso(ev.at)}
     assert "requester clock" in action.reason and "15.0 days" in action.reason
@@ -90,7 +93,7 @@ def test_close_after_thirty_days_and_a_week_after_the_nudge():
     i, ev = awaiting(31)
     nudge = ours(8, "nudge", {"since": lifecycle.iso(ev.at)})
     post, close = decide(i, [nudge], [ev])
-    assert isinstance(post, PostComment) and "Closing due to lack of response" in post.body
+    assert isinstance(post, SetComment) and "Closing due to lack of response" in post.body
     assert isinstance(close, Close) and close.state_reason == "not_planned"
     assert "31.0 days" in close.reason and "nudged 8.0 days ago" in close.reason
 
@@ -104,7 +107,7 @@ def test_no_close_within_a_week_of_the_nudge_even_after_thirty_days():
 def test_a_late_sweep_nudges_first_rather_than_closing():
     i, ev = awaiting(45)
     [action] = decide(i, [], [ev])
-    assert isinstance(action, PostComment) and action.marker == "nudge"
+    assert isinstance(action, SetComment) and action.marker == "nudge"
 
 
 def test_close_reply_already_posted_only_closes():
@@ -124,34 +127,34 @@ def test_the_authors_reply_stops_the_clock():
 
 def test_a_reply_before_the_label_does_not_count():
     i, ev = awaiting(15)
-    assert decide(i, [comment("alice", 16)], [ev])[0].kind == "post_comment"
+    assert decide(i, [comment("alice", 16)], [ev])[0].kind == "set_comment"
 
 
 def test_bots_never_move_the_clock():
     i, ev = awaiting(15)
     noise = [comment("dependabot[bot]", 2), comment(BOT, 1, "a note"), comment("Alice[bot]", 3)]
     [action] = decide(i, noise, [ev])
-    assert action.kind == "post_comment"
+    assert action.kind == "set_comment"
 
 
 def test_an_edit_of_the_issue_after_the_label_stops_the_clock():
     i, ev = awaiting(20, updated=5)  # updated with no comment or event to explain it
     assert decide(i, [], [ev]) == []
     i, ev = awaiting(20, updated=20)  # the update was the label itself
-    assert decide(i, [], [ev])[0].kind == "post_comment"
+    assert decide(i, [], [ev])[0].kind == "set_comment"
 
 
 def test_a_new_waiting_period_gets_its_own_nudge():
     old = ours(40, "nudge", {"since": lifecycle.iso(ago(54))})
     i, ev = awaiting(15)
     [action] = decide(i, [old], [labeled(AWAITING, 54), ev])
-    assert action.kind == "post_comment"
+    assert action.kind == "set_comment"
     assert markers.read(action.body, "nudge") == {"since": lifecycle.iso(ev.at)}
 
 
 def test_label_without_event_counts_from_creation():
     i = issue(labels=(AWAITING,), created=15)
-    assert decide(i)[0].kind == "post_comment"
+    assert decide(i)[0].kind == "set_comment"
 
 
 # --- exemptions -------------------------------------------------------------------------
@@ -195,7 +198,7 @@ def test_assigned_issues_exempt_from_the_requester_clock_when_configured():
     i = replace(i, assignees=("staff",))
     history = History((), (ev,), bot_login=BOT)
     assert lifecycle.decide(Snapshot(i, history), rules, NOW) == []
-    assert decide(i, [], [ev])[0].kind == "post_comment"  # the shipped rules do not
+    assert decide(i, [], [ev])[0].kind == "set_comment"  # the shipped rules do not
 
 
 # --- maintainer clock -------------------------------------------------------------------
@@ -281,11 +284,12 @@ STAFF = comment("staff", 79, association="MEMBER")
 def test_reminder_when_the_second_attempt_is_due():
     assert decide(pep541(), [STAFF, clock([13])]) == []
     [action] = decide(pep541(), [STAFF, clock([15])])
-    assert action.kind == "post_comment" and action.marker == "pep541-reminder"
+    assert action.kind == "set_comment" and action.marker == "pep541-reminder"
     assert "attempt 2 of 3" in action.body
-    assert markers.read(action.body, "pep541-reminder") == {"attempt": 2}
+    state = {"attempt": 2, "since": lifecycle.iso(ago(15))}
+    assert markers.read(action.body, "pep541-reminder") == state
     assert "reachability clock" in action.reason
-    done = ours(0.5, "pep541-reminder", {"attempt": 2})
+    done = ours(0.5, "pep541-reminder", state)
     assert decide(pep541(), [STAFF, clock([15]), done]) == []
 
 
@@ -303,7 +307,7 @@ def test_a_late_sweep_sends_one_reminder_not_a_burst():
 
 def test_ready_for_decision_after_six_weeks_once():
     actions = decide(pep541(), [STAFF, clock([43, 29, 15])])
-    assert [a.kind for a in actions] == ["add_labels", "post_comment"]
+    assert [a.kind for a in actions] == ["add_labels", "set_comment"]
     assert actions[0].labels == (READY,) and "43 days" in actions[1].body
     ready = ours(0.5, "pep541-ready", {"since": lifecycle.iso(ago(43))})
     i = pep541(labels=("PEP 541", READY))
@@ -319,7 +323,7 @@ def test_the_start_label_starts_the_clock():
     [action] = decide(i, [STAFF], [labeled(START, 15)])
     assert "attempt 2 of 3" in action.body
     actions = decide(i, [STAFF], [labeled(START, 50)])
-    assert [a.kind for a in actions] == ["add_labels", "post_comment"]
+    assert [a.kind for a in actions] == ["add_labels", "set_comment"]
 
 
 def test_no_overdue_while_the_owner_is_being_reached():
@@ -341,4 +345,4 @@ def test_prefilter():
 def test_explain_names_the_clock_and_days():
     i, ev = awaiting(15)
     [line] = lifecycle.explain(7, decide(i, [], [ev]))
-    assert line.startswith("#7: post_comment (nudge)") and "15.0 days" in line
+    assert line.startswith("#7: set_comment (nudge)") and "15.0 days" in line

@@ -8,9 +8,10 @@ import pytest
 
 import bot.features.names.decide as name_report
 from bot.core import markers
-from bot.core.actions import AddLabels, EditComment, PostComment
-from bot.core.model import Comment, History, Issue, IssueEvent
+from bot.core.actions import AddLabels, SetComment
+from bot.core.model import Comment, History, Issue, IssueEvent, Snapshot
 from bot.core.pypi import ProjectFacts
+from bot.core.reconcile import still_needed
 from bot.core.rules import load_rules
 from tests.conftest import ROOT
 from tests.test_webhook import PEP541_INCOMPLETE
@@ -97,20 +98,20 @@ def test_a_release_three_months_ago_is_not_abandoned():
         index_loaded=True,
         listed_as="widgets",
     )
-    body = name_report.render(found, NOW, INDEX)
+    body = report_text(found)
     assert "**not abandoned**" in body
     assert "last 2026-08-20 (3 months ago)" in body
     assert "first 2015-03-01 (11 years ago)" in body
     assert "[`widgets`](https://pypi.org/project/widgets/): 4 releases, latest `1.3`" in body
     assert "<https://github.com/alice/widgets>" in body
-    assert markers.read(body, name_report.MARKER) == {"name": "widgets"}
+    assert markers.read(report_body(found), name_report.MARKER) == {"name": "widgets"}
 
 
 def test_an_old_last_release_meets_one_condition_only():
     found = name_report.Findings(
         name="widgets", facts=facts("2024-01-02T00:00:00+00:00"), index_loaded=True
     )
-    body = name_report.render(found, NOW, INDEX)
+    body = report_text(found)
     assert "not abandoned" not in body
     assert "no release in the last 12 months (one of the three conditions)" in body
 
@@ -119,7 +120,7 @@ def test_a_missing_name_names_the_colliding_projects():
     found = name_report.Findings(
         name="flask-plus", index_loaded=True, similar=("FlaskPlus", "flask_p1us")
     )
-    body = name_report.render(found, NOW, INDEX)
+    body = report_text(found)
     assert "no project named `flask-plus`" in body
     assert "[`FlaskPlus`](https://pypi.org/project/FlaskPlus/)" in body
     assert "[`flask_p1us`](https://pypi.org/project/flask_p1us/)" in body
@@ -128,7 +129,7 @@ def test_a_missing_name_names_the_colliding_projects():
 
 def test_a_listed_project_without_releases():
     found = name_report.Findings(name="Widgets", index_loaded=True, listed_as="widgets")
-    body = name_report.render(found, NOW, INDEX)
+    body = report_text(found)
     assert "listed, with no releases" in body
     assert "(normalised `widgets`)" in body
 
@@ -137,11 +138,14 @@ def test_pypi_unreachable_says_what_was_not_checked():
     found = name_report.Findings(
         name="widgets", facts_error="PyPI could not be reached", index_loaded=False
     )
-    body = name_report.render(found, NOW, INDEX)
+    body = report_text(found)
     assert "⚠️ not checked: PyPI could not be reached" in body
     assert "the list of PyPI projects is not loaded" in body
     assert "no project named" not in body  # unknown is not "does not exist"
-    assert markers.read(body, name_report.MARKER) == {"name": "widgets", "incomplete": True}
+    assert markers.read(report_body(found), name_report.MARKER) == {
+        "name": "widgets",
+        "incomplete": True,
+    }
 
 
 def test_with_the_index_loaded_a_missing_project_is_known_missing_even_if_pypi_fails():
@@ -149,14 +153,14 @@ def test_with_the_index_loaded_a_missing_project_is_known_missing_even_if_pypi_f
         name="widgets", facts_error="PyPI could not be reached", index_loaded=True
     )
     assert found.exists is False
-    assert "no project named `widgets`" in name_report.render(found, NOW, INDEX)
+    assert "no project named `widgets`" in report_text(found)
 
 
 def test_standard_library_names_other_requests_and_the_requester():
     found = name_report.Findings(
         name="asyncio", username="alice", index_loaded=True, others=(12, 40)
     )
-    body = name_report.render(found, NOW, INDEX)
+    body = report_text(found)
     assert "| Standard library | a module's name: PyPI refuses it for new projects |" in body
     assert "| Other requests | open: #12, #40 |" in body
     assert "[`alice`](https://pypi.org/user/alice/) on PyPI" in body
@@ -172,7 +176,7 @@ def test_urls_from_pypi_cannot_break_the_table():
             source_url=None,
         ),
     )
-    body = name_report.render(found, NOW, INDEX)
+    body = report_text(found)
     assert "<https://example.org/a%7Cb%29c%20d>" in body
 
 
@@ -183,31 +187,45 @@ def comment(body: str, cid: int = 99) -> Comment:
     return Comment(id=cid, author=BOT, body=body)
 
 
+def report_text(found: name_report.Findings) -> str:
+    return name_report.render(found, NOW, INDEX)[0]
+
+
+def report_body(found: name_report.Findings) -> str:
+    """The report as the bot posts it: its text and its marker."""
+    text, state = name_report.render(found, NOW, INDEX)
+    return markers.compose(text, "name-report", state)
+
+
+def written(history: History, found: name_report.Findings, rules) -> list:
+    """What the report would write: its wishes less what is already true."""
+    snapshot = Snapshot(issue(), history)
+    wished = name_report.decide(issue(), history, rules, found, now=NOW, index_url=INDEX)
+    return [a for a in (still_needed(w, snapshot) for w in wished) if a is not None]
+
+
 def test_first_report_is_posted_and_the_similar_label_added(rules):
     found = name_report.Findings(name="flask-plus", index_loaded=True, similar=("FlaskPlus",))
-    actions = name_report.decide(
-        issue(), History(bot_login=BOT), rules, found, now=NOW, index_url=INDEX
-    )
-    assert [type(a) for a in actions] == [AddLabels, PostComment]
+    actions = written(History(bot_login=BOT), found, rules)
+    assert [type(a) for a in actions] == [AddLabels, SetComment]
     assert actions[0].labels == (SIMILAR,)
 
 
 def test_same_findings_again_do_nothing_and_new_ones_edit(rules):
     found = name_report.Findings(name="widgets", index_loaded=True)
-    body = name_report.render(found, NOW, INDEX)
-    history = History(comments=(comment(body),), bot_login=BOT)
-    assert name_report.decide(issue(), history, rules, found, now=NOW, index_url=INDEX) == ()
+    history = History(comments=(comment(report_body(found)),), bot_login=BOT)
+    assert written(history, found, rules) == []
     changed = name_report.Findings(name="widgets", index_loaded=True, others=(3,))
-    (edit,) = name_report.decide(issue(), history, rules, changed, now=NOW, index_url=INDEX)
-    assert isinstance(edit, EditComment) and edit.comment_id == 99
+    (edit,) = written(history, changed, rules)
+    assert isinstance(edit, SetComment) and "#3" in edit.body
 
 
 def test_a_report_written_by_someone_else_is_not_ours(rules):
     found = name_report.Findings(name="widgets", index_loaded=True)
-    forged = Comment(id=5, author="mallory", body=name_report.render(found, NOW, INDEX))
+    forged = Comment(id=5, author="mallory", body=report_body(found))
     history = History(comments=(forged,), bot_login=BOT)
-    (post,) = name_report.decide(issue(), history, rules, found, now=NOW, index_url=INDEX)
-    assert isinstance(post, PostComment)
+    (post,) = written(history, found, rules)
+    assert isinstance(post, SetComment)
 
 
 @pytest.mark.parametrize(

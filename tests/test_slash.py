@@ -1,4 +1,4 @@
-"""bot.slash, the pure core of slash commands: no I/O, time passed in."""
+"""The pure core of slash commands (bot/features/commands/decide.py): no I/O, time passed in."""
 
 from __future__ import annotations
 
@@ -13,25 +13,27 @@ from bot.core.actions import (
     AddAssignees,
     AddLabels,
     Close,
-    EditComment,
-    PostComment,
     React,
     RemoveAssignees,
     RemoveLabel,
     Reopen,
+    SetComment,
 )
 from bot.core.command_parser import parse_commands
-from bot.core.model import Comment, History, Issue, IssueEvent
+from bot.core.model import Comment, History, Issue, IssueEvent, Snapshot
+from bot.core.reconcile import still_needed
+from bot.core.roles import Caller
 from bot.core.rules import COMMAND_NAMES, load_rules
+from bot.features.lifecycle.decide import reachability, snoozed_until
 from tests.conftest import ROOT
 
 RULES = load_rules(ROOT / "rules.yaml").for_repo("pypi/support")
 NOW = datetime(2024, 5, 1, 12, tzinfo=UTC)
 BOT = "pypi-support-bot"
 ISSUE = Issue("pypi/support", 7, author="alice", labels=("PEP 541",))
-TRIAGER = slash.Caller("tria", "triage")
-AUTHOR = slash.Caller("alice", "none", is_author=True)
-STRANGER = slash.Caller("mallory")
+TRIAGER = Caller("tria", "triage")
+AUTHOR = Caller("alice", "none", is_author=True)
+STRANGER = Caller("mallory")
 START = "pep541: owner contacted"
 
 
@@ -53,6 +55,12 @@ def ours(body, id_=100, at=NOW):
     return Comment(id_, BOT, body=body, created_at=at, updated_at=at)
 
 
+def todo(actions, history, issue=ISSUE):
+    """What would be written: the wishes less what is already true."""
+    snapshot = Snapshot(issue, history)
+    return tuple(a for a in (still_needed(x, snapshot) for x in actions) if a is not None)
+
+
 def test_every_command_is_registered_with_help():
     assert set(slash.REGISTRY) == set(COMMAND_NAMES)
     for info in slash.REGISTRY.values():
@@ -63,8 +71,8 @@ def test_every_command_is_registered_with_help():
     ("caller", "name", "allowed"),
     [
         (TRIAGER, "label", True),
-        (slash.Caller("x", "admin"), "label", True),
-        (slash.Caller("x", "read"), "label", False),
+        (Caller("x", "admin"), "label", True),
+        (Caller("x", "read"), "label", False),
         (AUTHOR, "close", True),
         (AUTHOR, "label", False),
         (STRANGER, "close", False),
@@ -77,8 +85,8 @@ def test_who_may_run_what(caller, name, allowed):
 
 def test_named_users_and_teams_and_disabled():
     cmds = replace(RULES.commands, users=("Helper",), teams=("pypi/Mods",), disabled=("snooze",))
-    assert slash.may_run("label", slash.Caller("helper"), cmds)
-    assert slash.may_run("label", slash.Caller("m", teams=frozenset({"pypi/mods"})), cmds)
+    assert slash.may_run("label", Caller("helper"), cmds)
+    assert slash.may_run("label", Caller("m", teams=frozenset({"pypi/mods"})), cmds)
     assert not slash.may_run("snooze", TRIAGER, cmds)
     result = run("/snooze 3", rules=replace(RULES, commands=cmds))
     assert "turned off" in result.problems[0]
@@ -101,7 +109,7 @@ def test_unknown_label_suggests_nearest_and_adds_the_rest():
     assert "`urgnt`" in result.problems[0] and "`urgent`" in result.problems[0]
     actions = slash.feedback(result, History(bot_login=BOT), RULES)
     assert actions[0] == React("commands failed", 5, "confused")
-    assert isinstance(actions[1], PostComment)
+    assert isinstance(actions[1], SetComment)
 
 
 def test_unlabel_of_absent_label_is_success_and_idempotent():
@@ -166,21 +174,21 @@ def test_awaiting_adds_the_triage_label_once():
 def test_snooze_marker_and_reader():
     result = run("/snooze 10 days")
     (post,) = result.changes
-    assert isinstance(post, PostComment) and post.marker == "snooze"
+    assert isinstance(post, SetComment) and post.marker == "snooze"
     state = markers.read(post.body, "snooze")
     assert state == {"until": "2024-05-11T12:00:00Z"}
     history = History(comments=(ours(post.body),), bot_login=BOT)
-    assert slash.snoozed_until(history) == NOW + timedelta(days=10)
+    assert snoozed_until(history, NOW) == NOW + timedelta(days=10)
     # The same command again (a replayed delivery) changes nothing.
-    assert run("/snooze 10", history=history).changes == ()
+    assert todo(run("/snooze 10", history=history).changes, history) == ()
     # A longer snooze edits the same comment.
-    (edit,) = run("/snooze 20", history=history).changes
-    assert isinstance(edit, EditComment) and edit.comment_id == 100
+    (edit,) = todo(run("/snooze 20", history=history).changes, history)
+    assert isinstance(edit, SetComment) and "2024-05-21" in edit.body
     # Lifting it.
     (lift,) = run("/unsnooze", history=history).changes
     lifted = History(comments=(ours(lift.body),), bot_login=BOT)
-    assert slash.snoozed_until(lifted) is None
-    assert run("/unsnooze", history=lifted).changes == ()
+    assert snoozed_until(lifted, NOW) is None
+    assert todo(run("/unsnooze", history=lifted).changes, lifted) == ()
 
 
 def test_snooze_needs_days():
@@ -189,9 +197,9 @@ def test_snooze_needs_days():
 
 
 def test_snooze_written_by_someone_else_is_not_trusted():
-    body = markers.marker("snooze", {"until": "2099-01-01T00:00:00Z"})
+    body = markers.compose("", "snooze", {"until": "2099-01-01T00:00:00Z"})
     fake = Comment(1, "mallory", body=body)
-    assert slash.snoozed_until(History(comments=(fake,), bot_login=BOT)) is None
+    assert snoozed_until(History(comments=(fake,), bot_login=BOT), NOW) is None
 
 
 def test_pep541_contacted_records_attempts_and_the_start_label():
@@ -201,17 +209,19 @@ def test_pep541_contacted_records_attempts_and_the_start_label():
     assert markers.read(post.body, "pep541-clock") == {"attempts": ["2024-05-01T12:00:00Z"]}
     history = History(comments=(ours(post.body),), bot_login=BOT)
     issue = replace(ISSUE, labels=(*ISSUE.labels, START))
-    assert run("/pep541 contacted", issue=issue, history=history).changes == ()  # replay
+    replay = run("/pep541 contacted", issue=issue, history=history).changes
+    assert todo(replay, history, issue) == ()
     later = NOW + timedelta(days=14)
     (edit,) = run("/pep541 contacted", issue=issue, history=history, at=later).changes
     state = markers.read(edit.body, "pep541-clock")
     assert state["attempts"] == ["2024-05-01T12:00:00Z", "2024-05-15T12:00:00Z"]
-    clock = slash.reachability_clock(History(comments=(ours(edit.body),), bot_login=BOT))
-    assert clock == {"attempts": [NOW, later], "stopped": None}
+    edited = History(comments=(ours(edit.body),), bot_login=BOT)
+    clock = reachability(issue, edited, RULES)
+    assert clock is not None and clock.attempts == (NOW, later) and clock.stopped is None
 
 
 def test_pep541_owner_replied_stops_the_clock_and_removes_our_label():
-    body = markers.marker("pep541-clock", {"attempts": ["2024-04-01T00:00:00Z"]})
+    body = markers.compose("", "pep541-clock", {"attempts": ["2024-04-01T00:00:00Z"]})
     labeled = IssueEvent("labeled", BOT, at=NOW - timedelta(days=30), label=START)
     history = History(comments=(ours(body),), events=(labeled,), bot_login=BOT)
     issue = replace(ISSUE, labels=(*ISSUE.labels, START))
@@ -221,14 +231,14 @@ def test_pep541_owner_replied_stops_the_clock_and_removes_our_label():
     # A human's label stays.
     by_human = replace(history, events=(replace(labeled, actor="tria"),))
     (edit,) = run("/pep541 owner-replied", issue=issue, history=by_human).changes
-    assert isinstance(edit, EditComment)
+    assert isinstance(edit, SetComment)
 
 
 def test_pep541_status_and_refusals():
     assert "not started" in run("/pep541 status").notes[0]
     assert "no contact attempt" in run("/pep541 owner-replied").problems[0]
     assert "understand" in run("/pep541 maybe").problems[0]
-    body = markers.marker("pep541-clock", {"attempts": ["2024-04-01T00:00:00Z"]})
+    body = markers.compose("", "pep541-clock", {"attempts": ["2024-04-01T00:00:00Z"]})
     history = History(comments=(ours(body),), bot_login=BOT)
     (note,) = run("/pep541 status", history=history).notes
     assert "1 contact attempt" in note and "2024-04-15" in note and "2024-05-13" in note
@@ -246,11 +256,11 @@ def test_stranger_gets_one_who_may_reply_and_nothing_else():
     result = run("/close\n/label urgent", STRANGER)
     assert result.changes == () and result.denied == ("close", "label")
     (reply,) = slash.feedback(result, History(bot_login=BOT), RULES)
-    assert isinstance(reply, PostComment)
+    assert isinstance(reply, SetComment)
     assert "`/close` and `/label`" in reply.body and "Nothing was changed" in reply.body
     # Already replied to this comment: nothing more.
     history = History(comments=(ours(reply.body),), bot_login=BOT)
-    assert slash.feedback(result, history, RULES) == []
+    assert todo(slash.feedback(result, history, RULES), history) == ()
 
 
 def test_stranger_typos_stay_silent():
@@ -287,10 +297,10 @@ def test_execution_failure_turns_into_confused_and_a_reply():
 def test_reply_is_edited_in_place_for_the_same_comment():
     first = slash.feedback(run("/lable x"), History(bot_login=BOT), RULES)[1]
     history = History(comments=(ours(first.body, id_=42),), bot_login=BOT)
-    again = slash.feedback(run("/lable x"), history, RULES)
-    assert again == [React("commands failed", 5, "confused")]
-    other = slash.feedback(run("/clsoe"), history, RULES)
-    assert isinstance(other[1], EditComment) and other[1].comment_id == 42
+    again = todo(slash.feedback(run("/lable x"), history, RULES), history)
+    assert again == (React("commands failed", 5, "confused"),)
+    other = todo(slash.feedback(run("/clsoe"), history, RULES), history)
+    assert isinstance(other[1], SetComment) and other[1].identity == first.identity
 
 
 def test_echoed_text_never_mentions():
@@ -298,31 +308,17 @@ def test_echoed_text_never_mentions():
     assert "@pypi" not in result.problems[0].replace("@\u200d", "")
 
 
-def test_command_label_acts_match_bot_events_to_commands():
-    comment = Comment(1, "tria", body="/label urgent\n/unlabel PEP 541", created_at=NOW)
-    events = (
-        IssueEvent("labeled", BOT, at=NOW + timedelta(seconds=2), label="urgent"),
-        IssueEvent("unlabeled", BOT, at=NOW + timedelta(seconds=3), label="PEP 541"),
-        IssueEvent("labeled", BOT, at=NOW + timedelta(days=1), label="overdue"),
-    )
-    history = History(comments=(comment,), events=events, bot_login=BOT)
-    assert slash.command_label_acts(history, RULES) == {
-        "urgent": "labeled",
-        "pep 541": "unlabeled",
-    }
-
-
-def test_hostile_text_is_fast():
-    import time
-
+def test_hostile_text_gets_one_bounded_answer():
+    # Speed on hostile text is measured in bench/, not asserted here.
     text = ("/label " + "a, " * 5000 + "\n") * 4 + "/assign " + "@x " * 5000
-    started = time.monotonic()
-    run(text, repo_labels=RULES.labels)
-    assert time.monotonic() - started < 2
+    result = run(text, repo_labels=RULES.labels)
+    assert result.changes == (AddAssignees("/assign", ("x",)),)  # "@x" 5,000 times is one
+    assert all(len(problem) < 1000 for problem in result.problems)
 
 
 def test_triage_does_not_re_add_a_label_a_command_removed_as_an_app():
     import bot.features.triage.decide as triage
+    from bot.core.trigger import ISSUES, Trigger
     from tests.test_webhook import PEP541_INCOMPLETE
 
     app = "pypi-support-bot[bot]"
@@ -341,7 +337,7 @@ def test_triage_does_not_re_add_a_label_a_command_removed_as_an_app():
         ),
         bot_login=app,
     )
-    assert slash.command_label_acts(history, RULES) == {"pep 541": "unlabeled"}
-    plan = triage.decide(issue, history, RULES, now=NOW, trigger=triage.EDITED)
+    edited = Trigger(ISSUES, "edited", sender="alice")
+    plan = triage.decide(Snapshot(issue, history), RULES, trigger=edited)
     added = [label for a in plan.actions if isinstance(a, AddLabels) for label in a.labels]
     assert "PEP 541" not in added

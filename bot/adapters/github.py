@@ -9,7 +9,7 @@ Features never build HTTP requests; they call `Api` methods, named for what they
 - Retries with backoff and jitter for 5xx, timeouts and resets, secondary rate limits
   (`retry-after`) and an exhausted primary limit (wait for the reset), all within bounds.
   Creating a comment is not idempotent, so it is never retried blindly: the caller looks for
-  its marker before trying again (see `executor.post_comment_once`).
+  its marker before trying again (see `bot.runtime.apply.create_comment_once`).
 - Dry-run: every would-be write is logged as one structured line and not sent.
 """
 
@@ -54,9 +54,15 @@ class RetryPolicy:
     max_wait: float = 900.0  # longest single wait (retry-after, or a rate-limit reset)
     request_timeout: float = 30.0
     comment_spacing: float = 1.0  # GitHub asks for a pause between content-creating requests
-    # After a post whose outcome is unknown, how long before looking for it (times the try):
-    # a comment GitHub made can take a moment to show in the list.
-    ambiguous_write_wait: float = 1.0
+    # After a create whose outcome is unknown, how often to look for what it made, and for
+    # how long (None: twice the request timeout). Longer than the timeout, since GitHub may
+    # still be writing when the client gives up.
+    confirm_interval: float = 2.0
+    confirm_for: float | None = None
+
+    @property
+    def confirm_window(self) -> float:
+        return self.confirm_for if self.confirm_for is not None else 2 * self.request_timeout
 
 
 def _retry_after(exc: gidgethub.HTTPException) -> float | None:
@@ -221,8 +227,13 @@ class Api:
         self.dry_run = dry_run
 
     @property
-    def ambiguous_write_wait(self) -> float:
-        return self._gh.policy.ambiguous_write_wait
+    def confirm_window(self) -> tuple[float, float]:
+        """(how long, how often) to look for a create whose outcome is unknown."""
+        policy = self._gh.policy
+        return policy.confirm_window, policy.confirm_interval
+
+    async def pause(self, seconds: float) -> None:
+        await self._gh.sleep(seconds)
 
     # -- reads --------------------------------------------------------------------------
 
@@ -241,6 +252,10 @@ class Api:
 
     async def events(self, repo: str, number: int) -> list[dict[str, Any]]:
         return [e async for e in self.iterate(f"/repos/{repo}/issues/{number}/events")]
+
+    async def timeline(self, repo: str, number: int) -> list[dict[str, Any]]:
+        """The issue's comments and events, in one list."""
+        return [e async for e in self.iterate(f"/repos/{repo}/issues/{number}/timeline")]
 
     async def permission(self, repo: str, user: str) -> dict[str, Any] | None:
         try:

@@ -9,7 +9,7 @@ import cachetools
 import re2
 
 from bot.adapters.github import Api
-from bot.core.model import ROLE_RANK
+from bot.core.roles import ROLE_RANK
 
 # The legacy `permission` field, for servers (older GHES) without `role_name`.
 _LEGACY = {"admin": "admin", "write": "write", "read": "read", "none": "none"}

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
-# Who counts as a maintainer: by the author association GitHub shows on issues and comments,
-# and by the role the collaborator-permission API gives (ranked, for `minimum_role`).
-MAINTAINER_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
-ROLE_RANK = {"none": 0, "read": 1, "triage": 2, "write": 3, "maintain": 4, "admin": 5}
+from bot.core.forms import ParsedBody, parse_body
+from bot.core.roles import MAINTAINER_ASSOCIATIONS
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -60,6 +60,7 @@ class Issue:
     labels: tuple[str, ...] = ()
     assignees: tuple[str, ...] = ()
     state: str = "open"
+    state_reason: str | None = None  # completed | not_planned | reopened | None
     locked: bool = False
     is_pull_request: bool = False
     created_at: datetime = EPOCH
@@ -80,6 +81,9 @@ class Issue:
             labels=_names(data.get("labels"), "name"),
             assignees=_names(data.get("assignees"), "login"),
             state=str(data.get("state") or "open"),
+            state_reason=(
+                data["state_reason"] if isinstance(data.get("state_reason"), str) else None
+            ),
             locked=bool(data.get("locked")),
             is_pull_request=bool(data.get("pull_request")),
             created_at=parse_time(data.get("created_at")),
@@ -147,6 +151,10 @@ class IssueEvent:
         )
 
 
+# Timeline entries that are neither comments nor issue events the bot reads.
+_COMMENTED = "commented"
+
+
 @dataclass(frozen=True)
 class History:
     """What happened on an issue before now: its comments and its events."""
@@ -169,10 +177,31 @@ class History:
             bot_login=bot_login,
         )
 
+    @classmethod
+    def from_timeline(cls, items: Iterable[Mapping[str, Any]], bot_login: str | None) -> History:
+        """From the issue's timeline, which holds its comments and its events in one list."""
+        comments, events = [], []
+        for item in items:
+            if not isinstance(item, Mapping):
+                continue
+            if item.get("event") == _COMMENTED:
+                comments.append(Comment.from_api(item))
+            else:
+                events.append(IssueEvent.from_api(item))
+        return cls(tuple(comments), tuple(events), bot_login)
+
     def is_ours(self, login: str) -> bool:
         if self.bot_login:
             return login.lower() == self.bot_login.lower()
         return False
+
+    def is_automated(self, login: str, user_type: str | None = None) -> bool:
+        """A bot, this one included: never a maintainer's response, never a requester's
+        activity, never a person's act."""
+        return is_bot(login, user_type) or self.is_ours(login)
+
+    def by_person(self, comment: Comment) -> bool:
+        return not self.is_automated(comment.author, comment.author_type)
 
     def last_label_event(self, label: str) -> IssueEvent | None:
         found = None
@@ -184,9 +213,16 @@ class History:
     def removed_by_human(self, label: str) -> bool:
         """A human took this label off: the bot must never put it back."""
         return any(
-            e.kind == "unlabeled" and e.label == label and not is_bot(e.actor, e.actor_type)
+            e.kind == "unlabeled"
+            and e.label == label
+            and not self.is_automated(e.actor, e.actor_type)
             for e in self.events
         )
+
+    def ever_removed(self, label: str) -> bool:
+        """The label was taken off once, by anyone: a person directly, or the bot on a
+        person's command. Labels the bot adds on its own are never put back after that."""
+        return any(e.kind == "unlabeled" and e.label == label for e in self.events)
 
     def added_by_us(self, label: str) -> bool:
         last = self.last_label_event(label)
@@ -198,7 +234,12 @@ class History:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """An issue with its history, as the sweep and the triage re-check see it."""
+    """An issue as it is now, with its history: what every decision is made from."""
 
     issue: Issue
     history: History = field(default_factory=History)
+
+    @cached_property
+    def parsed(self) -> ParsedBody:
+        """The issue's body, parsed once for every feature that reads it."""
+        return parse_body(self.issue.body)

@@ -9,9 +9,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot.core.model import History, Issue
+from bot.core.model import History, Issue, Snapshot
 from bot.core.rules import RepoRules
+from bot.core.trigger import ISSUES, Trigger
 from bot.features.triage.decide import decide
+
+# Each issue is sorted as if it had just been filed.
+_OPENED = Trigger(ISSUES, "opened")
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ def run(
                 association="NONE",
                 state="open",
             )
-        plan = decide(issue, History(), rules, now=now)
+        plan = decide(Snapshot(issue, History()), rules, trigger=_OPENED)
         labels = tuple(label for a in plan.actions for label in getattr(a, "labels", ()))
         replies = tuple(a.body for a in plan.actions if hasattr(a, "body"))
         category = plan.verdict.category.label if plan.verdict.category else None

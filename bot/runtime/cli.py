@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import os
@@ -88,8 +89,6 @@ def _one_repo(rules: Rules, name: str | None) -> tuple[str, Any]:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    import asyncio
-
     from bot.runtime.sweep import run_sweep_command
 
     logs.setup()
@@ -107,7 +106,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     data = _load_json(args.payload)
     if not isinstance(data, dict):
         raise ConfigError(f"{args.payload}: expected a webhook payload (a JSON object)")
-    result = plan.plan(args.event, data, rules, datetime.now(UTC))
+    result = asyncio.run(plan.plan(args.event, data, rules, datetime.now(UTC)))
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0
 

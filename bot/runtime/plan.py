@@ -1,7 +1,9 @@
-"""`bot plan`: what the bot would do for one delivery, decided offline.
+"""`bot plan`: what the bot would do for one delivery, decided offline by the same pipeline as
+a delivery (every feature: commands, lifecycle, triage, names).
 
-Offline means no GitHub: the issue is taken as the payload shows it, with no earlier comments
-or events, and the sender's role is judged from the payload's author association.
+Offline means no GitHub and no PyPI: the issue is taken as the payload shows it, with no
+earlier comments or events; a person's role is judged from the author association the payload
+shows; searches and PyPI lookups give no answer (the name report says what it could not check).
 """
 
 from __future__ import annotations
@@ -10,19 +12,30 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import bot.features.triage.decide as triage
 from bot.core.actions import describe
-from bot.core.model import History, Issue, is_bot
+from bot.core.model import History, Issue, Snapshot, is_bot
+from bot.core.reconcile import difference
 from bot.core.rules import Rules
+from bot.core.trigger import Trigger
+from bot.features.base import Situation
+from bot.features.triage.decide import missing_items, skip_reason
+from bot.runtime.reconcile import OfflineLookups, decide, wanted_by
 from bot.runtime.service import repository
 
-TRIGGERS = {
-    ("issues", "opened"): triage.OPENED,
-    ("issues", "edited"): triage.EDITED,
-}
+
+def _associations(data: Mapping[str, Any]) -> dict[str, str]:
+    """Who the payload shows with which author association."""
+    found = {}
+    for key in ("issue", "comment"):
+        item = data.get(key)
+        if isinstance(item, Mapping) and isinstance(item.get("user"), Mapping):
+            login = item["user"].get("login")
+            if isinstance(login, str):
+                found[login] = str(item.get("author_association") or "NONE")
+    return found
 
 
-def plan(event: str, data: Mapping[str, Any], rules: Rules, now: datetime) -> dict[str, Any]:
+async def plan(event: str, data: Mapping[str, Any], rules: Rules, now: datetime) -> dict[str, Any]:
     repo = repository(data)
     repo_rules = rules.for_repo(repo)
     result: dict[str, Any] = {"event": event, "action": data.get("action"), "repository": repo}
@@ -34,25 +47,41 @@ def plan(event: str, data: Mapping[str, Any], rules: Rules, now: datetime) -> di
     issue_data = data.get("issue")
     if not isinstance(issue_data, Mapping):
         return {**result, "outcome": "ignored", "why": "no issue in this event"}
+    trigger = Trigger.from_delivery(event, data)
+    features = wanted_by(trigger, repo_rules)
+    if not features:
+        why = f"no feature acts on {event}.{trigger.action} here"
+        return {**result, "outcome": "ignored", "why": why}
     issue = Issue.from_api(issue_data, repo or "")
-    trigger = TRIGGERS.get((event, str(data.get("action"))))
-    if event == "issue_comment" and data.get("action") == "created":
-        comment = data.get("comment") if isinstance(data.get("comment"), Mapping) else {}
-        author = (comment.get("user") or {}).get("login", "")
-        if str(author).lower() == issue.author.lower():
-            trigger = triage.AUTHOR_COMMENT
-    if trigger is None:
-        return {**result, "outcome": "ignored", "why": "no triage for this event"}
-    decided = triage.decide(issue, History(), repo_rules, now=now, trigger=trigger)
-    verdict = decided.verdict
+    snapshot = Snapshot(issue, History(bot_login=rules.bot.login))
+    situation = Situation(snapshot, trigger, repo_rules, now, repo or "")
+    decided = await decide(situation, OfflineLookups(_associations(data)))
+    todo = difference(decided.plan, snapshot)
+    verdict = situation.verdict
+    category = verdict.category
+    missing = (
+        missing_items(category, issue, snapshot.parsed)
+        if category is not None and not verdict.skip_verification
+        else ()
+    )
+    skipped = skip_reason(issue, repo_rules)
     return {
         **result,
-        "outcome": "skipped" if decided.skipped else "planned",
-        "why": decided.skipped,
+        "outcome": "skipped" if skipped else "planned",
+        "why": skipped,
         "issue": issue.number,
-        "category": verdict.category.name if verdict.category else None,
+        "features": features,
+        "category": category.name if category else None,
         "scores": dict(verdict.scores),
         "misfilings": [m.name for m in verdict.misfilings],
-        "missing": list(decided.missing),
-        "actions": describe(list(decided.actions)),
+        "missing": list(missing),
+        "actions": [
+            {"feature": step.feature, **action}
+            for step in todo.steps
+            for action in describe(list(step.actions))
+        ],
+        "overruled": [
+            {"feature": o.feature, "by": o.by, **o.action.to_json()} for o in decided.plan.overruled
+        ],
+        "failed": decided.failed,
     }

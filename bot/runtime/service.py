@@ -1,5 +1,7 @@
-"""The running bot: settings, rules, the GitHub client, the work queue and the dispatcher.
-`process` works one delivery; the web layer only verifies, records and queues."""
+"""The running bot: settings, rules, the GitHub client, the work queue. `accept` decides at
+once what becomes of a verified delivery; every piece of work on an issue (a delivery, the
+sweep, its catch-up) goes through `work_issue`, behind the work queue's one-at-a-time order
+for that issue."""
 
 from __future__ import annotations
 
@@ -14,11 +16,14 @@ import aiohttp
 import cachetools
 from gidgethub import sansio
 
-from bot.adapters.github import GitHub, RetryPolicy
+from bot.adapters.github import Api, GitHub, RetryPolicy
 from bot.adapters.name_lookup import NameLookup
-from bot.core.model import is_bot
+from bot.adapters.permissions import Permissions
+from bot.core.model import Issue, is_bot
 from bot.core.rules import Rules
-from bot.runtime import dispatch
+from bot.core.trigger import Trigger
+from bot.runtime import reconcile
+from bot.runtime.apply import Budget
 from bot.runtime.config import Settings
 from bot.runtime.logs import event, log_context
 from bot.runtime.metrics import Metrics
@@ -89,20 +94,22 @@ class Service:
         clock: Callable[[], float] = time.time,
         concurrency: int = 8,
         background: bool = False,
+        cache_size: int = CACHE_OBJECTS,
     ) -> None:
         self.settings = settings
         self.rules = rules
         self.policy = policy
         self.clock = clock
+        self.cache_size = cache_size
         self.metrics = Metrics()
-        self.router = dispatch.compose()
         self.queue = WorkQueue(concurrency=concurrency, on_depth=self.metrics.queue_depth.set)
         self.seen: cachetools.TTLCache[str, bool] = cachetools.TTLCache(
             maxsize=SEEN_MAX, ttl=SEEN_TTL_SECONDS, timer=clock
         )
         self.session: aiohttp.ClientSession | None = None
         self.github: GitHub | None = None
-        self.services: dict[str, Any] = {}
+        self.permissions = Permissions()
+        self.names: NameLookup | None = None
         # Scheduled work, on for `serve`: the sweep (rules: lifecycle.sweep_interval_minutes)
         # and the refresh of PyPI's project names.
         self.background = background
@@ -116,15 +123,16 @@ class Service:
             policy=self.policy,
             metrics=self.metrics,
             clock=self.clock,
-            # Room for a sweep of pypi/support (some thousand open issues: pages, comments and
-            # events), so the next pass over it is mostly 304s; about 50 MB at most.
-            cache_size=CACHE_OBJECTS,
+            # Room for a sweep of pypi/support (some thousand open issues: pages and
+            # timelines), so the next pass over it is mostly 304s; about 50 MB at most.
+            cache_size=self.cache_size,
         )
         if any(r.name_intelligence.enabled for r in self.rules.repositories.values()):
-            names = NameLookup.for_index(self.session, self.settings.pypi_url, clock=self.clock)
-            self.services["names"] = names
+            self.names = NameLookup.for_index(
+                self.session, self.settings.pypi_url, clock=self.clock
+            )
             if self.background:
-                self._tasks.append(asyncio.create_task(names.keep_index_fresh(), name="names"))
+                self._tasks.append(asyncio.create_task(self.names.keep_index_fresh(), name="names"))
         self.queue.start()
         if self.background:
             from bot.runtime.sweep import periodic_sweep
@@ -154,69 +162,110 @@ class Service:
         """Decide at once what becomes of a verified delivery; queue it if there is work.
         Returns the outcome: queued, duplicate, ignored."""
         data = sansio_event.data
-        outcome = self._triage_delivery(sansio_event)
+        outcome, why = self._triage_delivery(sansio_event)
         if outcome == "queued":
-            repo = repository(data)
-            number = issue_number(data)
-            key = (repo, number) if number is not None else sansio_event.delivery_id
+            repo, number = repository(data), issue_number(data)
+            assert repo is not None and number is not None
+            trigger = Trigger.from_delivery(sansio_event.event, data)
             self.seen[sansio_event.delivery_id] = True
             self.queue.submit(
-                Job(key, sansio_event.delivery_id, lambda: self.process(sansio_event))
+                Job(
+                    issue_key(repo, number),
+                    sansio_event.delivery_id,
+                    lambda: self.process(sansio_event, trigger),
+                )
+            )
+        elif outcome == "ignored":
+            event(
+                log,
+                "delivery ignored",
+                delivery_id=sansio_event.delivery_id,
+                event=sansio_event.event,
+                action=data.get("action"),
+                repository=repository(data),
+                why=why,
             )
         self.metrics.deliveries.labels(event_label(sansio_event.event), outcome).inc()
         return outcome
 
-    def _triage_delivery(self, sansio_event: sansio.Event) -> str:
+    def _triage_delivery(self, sansio_event: sansio.Event) -> tuple[str, str | None]:
         if sansio_event.delivery_id in self.seen:
-            return "duplicate"
+            return "duplicate", None
         data = sansio_event.data
-        if self.rules.for_repo(repository(data)) is None:
-            return "ignored"  # not a repository the rules configure
+        repo_rules = self.rules.for_repo(repository(data))
+        if repo_rules is None:
+            return "ignored", "the repository is not in the rules file"
         sender = data.get("sender") if isinstance(data.get("sender"), Mapping) else {}
         if self.rules.bot.ignore_other_bots and is_bot(sender.get("login"), sender.get("type")):
-            return "ignored"
-        if not dispatch.handles(self.router, sansio_event):
-            return "ignored"
-        return "queued"
+            return "ignored", "sent by a bot"
+        if issue_number(data) is None:
+            return "ignored", "not about an issue"
+        trigger = Trigger.from_delivery(sansio_event.event, data)
+        if not reconcile.wanted_by(trigger, repo_rules):
+            return "ignored", f"no feature acts on {sansio_event.event}.{trigger.action} here"
+        return "queued", None
 
-    async def process(self, sansio_event: sansio.Event) -> None:
+    async def api_for(self, installation_id: int | None) -> Api:
+        assert self.github is not None, "the service is not started"
+        return await self.github.api(installation_id)
+
+    async def bot_login(self) -> str | None:
+        assert self.github is not None, "the service is not started"
+        return self.rules.bot.login or await self.github.login()
+
+    async def work_issue(
+        self,
+        api: Api,
+        repo: str,
+        number: int,
+        trigger: Trigger,
+        *,
+        budget: Budget | None = None,
+        listed: Issue | None = None,
+    ) -> reconcile.Worked:
+        """Work one issue now (callers queue this behind the issue's other work)."""
+        repo_rules = self.rules.for_repo(repo)
+        assert repo_rules is not None
+        lookups = reconcile.GitHubLookups(api, repo, repo_rules, self.permissions, self.names)
+        return await reconcile.work(
+            api,
+            repo,
+            number,
+            trigger,
+            repo_rules,
+            self.now(),
+            bot_login=await self.bot_login(),
+            lookups=lookups,
+            metrics=self.metrics,
+            budget=budget,
+            listed=listed,
+        )
+
+    async def process(self, sansio_event: sansio.Event, trigger: Trigger) -> None:
         data = sansio_event.data
-        repo = repository(data)
+        repo, number = repository(data), issue_number(data)
         started = time.monotonic()
         with log_context(
             delivery_id=sansio_event.delivery_id,
             event=sansio_event.event,
             action=data.get("action"),
             repository=repo,
-            issue=issue_number(data),
+            issue=number,
         ):
             outcome = "done"
             try:
-                assert self.github is not None and repo is not None
+                assert repo is not None and number is not None
                 installation = data.get("installation")
                 installation_id = (
                     installation.get("id") if isinstance(installation, Mapping) else None
                 )
-                api = await self.github.api(installation_id)
-                bot_login = self.rules.bot.login or await self.github.login()
-                sender = data.get("sender") if isinstance(data.get("sender"), Mapping) else {}
-                if bot_login and str(sender.get("login", "")).lower() == bot_login.lower():
+                api = await self.api_for(installation_id)
+                bot_login = await self.bot_login()
+                if bot_login and trigger.sender.lower() == bot_login.lower():
                     outcome = "own_event"
                 else:
-                    repo_rules = self.rules.for_repo(repo)
-                    assert repo_rules is not None
-                    ctx = dispatch.Context(
-                        api=api,
-                        rules=self.rules,
-                        repo_rules=repo_rules,
-                        repo=repo,
-                        bot_login=bot_login,
-                        now=self.now(),
-                        delivery_id=sansio_event.delivery_id,
-                        metrics=self.metrics,
-                        services=self.services,
-                    )
-                    if await dispatch.dispatch(self.router, sansio_event, ctx):
+                    worked = await self.work_issue(api, repo, number, trigger)
+                    if worked.failed:
                         outcome = "failed"
             except Exception as exc:
                 outcome = "failed"
@@ -236,3 +285,8 @@ class Service:
                 outcome=outcome,
                 ms=round((time.monotonic() - started) * 1000, 1),
             )
+
+
+def issue_key(repo: str, number: int) -> tuple[str, int]:
+    """The work queue's key: all work on one issue is done one piece at a time."""
+    return (repo.lower(), number)

@@ -1,4 +1,9 @@
-"""The sweep: one pass of the lifecycle clocks over a repository's open issues.
+"""The sweep: the catch-up of new issues no delivery was worked for, then one pass of the
+lifecycle clocks over a repository's open issues.
+
+Every issue is worked as a delivery is (`Service.work_issue`: snapshot, decide, apply the
+difference), through the same work queue, so a delivery and the sweep never work one issue
+at the same time, and working it twice writes nothing the second time.
 
 Cheap by construction:
 - the open issues are listed page by page, oldest first (`sort=created&direction=asc`), and the
@@ -6,17 +11,14 @@ Cheap by construction:
   by creation keeps pages stable (an update changes one page, not every later one), so the
   client's ETag cache answers unchanged pages with 304s that cost no rate-limit point;
 - a pre-filter on the listing (`lifecycle.could_act`) skips issues no clock can act on;
-- an issue's comments are fetched only when it has some, and its events only when they can
-  change the outcome (a lifecycle label is on, or the clocks want to act);
-- before acting, the issue, its comments and events are read again and the decision re-made,
-  so two sweeps running at once (or a delivery worked meanwhile) do not double a comment;
+- an issue is first decided from the listing and its timeline (one conditional read); only
+  when that wants a write is the issue itself read again, just before writing;
 - a per-run write budget ends the run early; the next run carries on where it is needed,
   since every decision is made from what is on GitHub.
 
-It also catches up new issues that were never triaged (the bot was down, or GitHub kept
-failing past the retries): from one page of the newest open issues, those still without a
-comment some minutes after they were opened are worked as their `issues.opened` delivery
-would have been.
+The catch-up reads one page of the newest open issues: those still without a comment some
+minutes after they were opened are worked as their `issues.opened` delivery would have been
+(first, so that the clocks see them sorted).
 """
 
 from __future__ import annotations
@@ -25,63 +27,34 @@ import asyncio
 import logging
 import random
 import time
-import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
-
-import aiohttp
-from gidgethub import routing, sansio
 
 import bot.features.lifecycle.decide as lifecycle
 import bot.features.triage.decide as triage
-from bot.adapters.github import Api, GitHub
+from bot.adapters.github import Api
 from bot.core.actions import Action
-from bot.core.model import History, Issue, IssueEvent, Snapshot
+from bot.core.model import Issue
 from bot.core.rules import RepoRules, Rules
-from bot.runtime import dispatch, executor
+from bot.core.trigger import CATCH_UP, CLOCKS, Trigger
+from bot.runtime.apply import Budget
 from bot.runtime.config import ConfigError, Settings
 from bot.runtime.logs import event, log_context
-from bot.runtime.metrics import Metrics
+from bot.runtime.service import Service, issue_key
 
 logger = logging.getLogger(__name__)
 
 # Issues worked at once: enough to hide latency, few enough for GitHub's secondary limits.
 CONCURRENCY = 8
 # Conditional-request cache for a `sweep` command, in JSON objects: one run's pages and
-# histories, so the re-read before each write is a 304.
+# timelines, so the re-read before each write is a 304.
 SWEEP_CACHE_SIZE = 20_000
-
-# One writer per issue within a process (the periodic sweep and a delivery-triggered one);
-# across processes, the fresh read just before writing narrows the race to one round trip.
-_issue_locks: weakref.WeakValueDictionary[tuple[str, int], asyncio.Lock] = (
-    weakref.WeakValueDictionary()
-)
-
-
-def _lock_for(repo: str, number: int) -> asyncio.Lock:
-    key = (repo.lower(), number)
-    lock = _issue_locks.get(key)
-    if lock is None:
-        lock = asyncio.Lock()
-        _issue_locks[key] = lock
-    return lock
-
-
 # A new issue's delivery is given this long before the sweep works the issue itself...
 CATCH_UP_AFTER = timedelta(minutes=10)
 # ...and an issue older than this without any comment is left for people: it is not new.
 CATCH_UP_WITHIN = timedelta(days=7)
-
-
-@dataclass
-class CatchUp:
-    """What the sweep needs to work a missed new issue as its delivery would have been."""
-
-    router: routing.Router
-    rules: Rules
-    services: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -105,36 +78,6 @@ class SweepReport:
         return out
 
 
-async def _history(api: Api, repo: str, issue: Issue, bot_login: str | None, *, events: bool):
-    comments = await api.comments(repo, issue.number) if issue.comment_count else []
-    fetched = await api.events(repo, issue.number) if events else []
-    return History.from_api(comments, fetched, bot_login)
-
-
-async def plan_issue(
-    api: Api, repo: str, issue: Issue, rules: RepoRules, now: datetime, bot_login: str | None
-) -> tuple[list[Action], Snapshot]:
-    """Read what the clocks need, cheapest first, and decide."""
-    history = await _history(api, repo, issue, bot_login, events=False)
-    actions = lifecycle.decide(Snapshot(issue, history), rules, now)
-    # Events only ever hold the clocks back (a later start, a label a human removed), so
-    # without them a quiet issue stays quiet; read them when they can matter.
-    if actions or lifecycle.lifecycle_labels(rules) & set(issue.labels):
-        events = await api.events(repo, issue.number)
-        history = replace(history, events=tuple(IssueEvent.from_api(e) for e in events))
-        actions = lifecycle.decide(Snapshot(issue, history), rules, now)
-    return actions, Snapshot(issue, history)
-
-
-async def _fresh(
-    api: Api, repo: str, number: int, rules: RepoRules, now: datetime, bot_login: str | None
-) -> list[Action]:
-    """Decide again from a fresh read, just before writing."""
-    issue = Issue.from_api(await api.get_issue(repo, number), repo)
-    history = await _history(api, repo, issue, bot_login, events=True)
-    return lifecycle.decide(Snapshot(issue, history), rules, now)
-
-
 async def list_candidates(api: Api, repo: str, rules: RepoRules, now: datetime, report):
     """Open issues old enough for a clock, oldest first, filtered on the listing alone."""
     young = now - timedelta(days=lifecycle.min_age_days(rules))
@@ -152,182 +95,125 @@ async def list_candidates(api: Api, repo: str, rules: RepoRules, now: datetime, 
 def _missed(issue: Issue, rules: RepoRules, now: datetime) -> bool:
     """On the listing alone: a new issue the bot never answered, and should have."""
     return (
-        issue.comment_count == 0
+        not issue.is_pull_request
+        and issue.comment_count == 0
         and CATCH_UP_AFTER <= now - issue.created_at <= CATCH_UP_WITHIN
         and triage.skip_reason(issue, rules) is None
     )
 
 
-async def catch_up(
+async def _work(
+    service: Service,
     api: Api,
-    repo: str,
-    rules: RepoRules,
-    now: datetime,
-    *,
-    catch: CatchUp,
+    issue: Issue,
+    trigger: Trigger,
     report: SweepReport,
-    dry_run: bool,
-    bot_login: str | None,
-    metrics: Metrics | None,
+    budget: Budget | None,
+) -> list[Action]:
+    """Work one issue through the queue; what was done (or, in dry-run, would be)."""
+    repo, number = issue.repo, issue.number
+    with log_context(repository=repo, issue=number):
+        worked = await service.queue.run(
+            issue_key(repo, number),
+            f"sweep:{repo}#{number}",
+            lambda: service.work_issue(api, repo, number, trigger, budget=budget, listed=issue),
+        )
+    report.histories += 1
+    done = worked.applied.done
+    report.planned += [(number, a) for a in done]
+    if not api.dry_run:
+        report.writes += len(done)
+    if worked.failed:
+        report.failed.append(number)
+    for line in lifecycle.explain(number, done):
+        event(logger, "sweep: acting", repository=repo, action=line)
+    return done
+
+
+async def catch_up(
+    service: Service, api: Api, repo: str, rules: RepoRules, now: datetime, report: SweepReport
 ) -> None:
     """Work missed new issues (newest 100 open ones only: one call, 304 when unchanged)."""
     params = {"state": "open", "sort": "created", "direction": "desc", "per_page": 100}
     listing = await api.get(f"/repos/{repo}/issues", params)
     for data in listing if isinstance(listing, list) else []:
         issue = Issue.from_api(data, repo)
-        if issue.is_pull_request or not _missed(issue, rules, now):
+        if not _missed(issue, rules, now):
             continue
-        if dry_run:
-            plan = triage.decide(issue, History(bot_login=bot_login), rules, now=now)
-            if plan.actions:
-                report.caught_up.append(issue.number)
-                report.planned += [(issue.number, a) for a in plan.actions]
-            continue
-        async with _lock_for(repo, issue.number):
-            data = await api.get_issue(repo, issue.number)  # a delivery may have been worked
-            issue = Issue.from_api(data, repo)
-            if issue.state != "open" or not _missed(issue, rules, now):
-                continue
-            delivery_id = f"sweep:{repo}#{issue.number}"
-            opened = sansio.Event(
-                {
-                    "action": "opened",
-                    "issue": data,
-                    "repository": {"full_name": repo},
-                    "sender": data.get("user") or {},
-                },
-                event="issues",
-                delivery_id=delivery_id,
-            )
-            ctx = dispatch.Context(
-                api=api,
-                rules=catch.rules,
-                repo_rules=rules,
-                repo=repo,
-                bot_login=bot_login,
-                now=now,
-                delivery_id=delivery_id,
-                metrics=metrics,
-                services=catch.services,
-            )
-            with log_context(delivery_id=delivery_id, repository=repo, issue=issue.number):
-                event(logger, "sweep: working a missed new issue")
-                failed = await dispatch.dispatch(catch.router, opened, ctx)
-            (report.failed if failed else report.caught_up).append(issue.number)
+        event(logger, "sweep: working a missed new issue", repository=repo, issue=issue.number)
+        if await _work(service, api, issue, Trigger.sweep(CATCH_UP), report, None):
+            report.caught_up.append(issue.number)
 
 
 async def sweep(
-    api: Api,
-    repo: str,
-    rules: RepoRules,
-    now: datetime,
-    *,
-    dry_run: bool,
-    log: logging.Logger = logger,
-    bot_login: str | None = None,
-    metrics: Metrics | None = None,
-    concurrency: int = CONCURRENCY,
-    catch: CatchUp | None = None,
+    service: Service, api: Api, repo: str, *, log: logging.Logger = logger
 ) -> SweepReport:
-    """One pass of the lifecycle clocks over `repo`, and (with `catch`) the catch-up of missed
-    new issues. With `dry_run`, nothing is written: the planned actions are in the report."""
+    """The catch-up of missed new issues in `repo`, then one pass of the lifecycle clocks.
+    In dry-run (the api's), nothing is written: the planned actions are in the report."""
     started = time.monotonic()
     report = SweepReport(repo)
-    budget = rules.lifecycle.write_budget
-    if bot_login is None and not dry_run:
+    rules = service.rules.for_repo(repo)
+    assert rules is not None
+    now = service.now()
+    dry_run = api.dry_run
+    if await service.bot_login() is None and not dry_run:
         # Without it the bot cannot recognise its own markers and would nudge again and again.
         report.error = "the bot's login is unknown: set bot.login in the rules file"
         event(log, "sweep: not run", level=logging.ERROR, repository=repo, error=report.error)
         return report
-    queue: asyncio.Queue[Issue | None] = asyncio.Queue(maxsize=concurrency * 4)
-    stop = asyncio.Event()
+    budget = None if dry_run else Budget(rules.lifecycle.write_budget)
+    # New issues first: a missed issue sorted now may be waiting on its requester, which the
+    # clocks must see (flagging it overdue first, only to take the flag off, is a flap).
+    try:
+        await catch_up(service, api, repo, rules, now, report)
+    except Exception as exc:
+        report.error = f"{type(exc).__name__}: {exc}"
+        event(log, "sweep: catch-up failed", level=logging.ERROR, error=report.error)
+    slots = asyncio.Semaphore(CONCURRENCY)
+    tasks: set[asyncio.Task[Any]] = set()
 
-    async def work(issue: Issue) -> None:
-        with log_context(repository=repo, issue=issue.number):
-            actions, _ = await plan_issue(api, repo, issue, rules, now, bot_login)
-            report.histories += 1
-            if not actions:
-                return
-            if dry_run:
-                report.planned += [(issue.number, a) for a in actions]
-                return
-            async with _lock_for(repo, issue.number):
-                actions = await _fresh(api, repo, issue.number, rules, now, bot_login)
-                if not actions:
-                    return
-                if report.writes + len(actions) > budget:
-                    if not report.budget_exhausted:
-                        report.budget_exhausted = True
-                        event(
-                            log,
-                            "sweep: write budget reached; the next run carries on",
-                            level=logging.WARNING,
-                            repository=repo,
-                            write_budget=budget,
-                            writes=report.writes,
-                        )
-                    stop.set()
-                    return
-                report.writes += len(actions)  # reserved before awaiting: the budget is exact
-                report.planned += [(issue.number, a) for a in actions]
-                for line in lifecycle.explain(issue.number, actions):
-                    event(log, "sweep: acting", repository=repo, action=line)
-                await executor.apply(api, repo, issue.number, actions, metrics=metrics)
+    async def one(issue: Issue) -> None:
+        try:
+            await _work(service, api, issue, Trigger.sweep(CLOCKS), report, budget)
+        except Exception as exc:
+            report.failed.append(issue.number)
+            event(
+                log,
+                "sweep: issue failed",
+                level=logging.ERROR,
+                repository=repo,
+                issue=issue.number,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+        finally:
+            slots.release()
 
-    async def worker() -> None:
-        while True:
-            issue = await queue.get()
-            try:
-                if issue is None:
-                    return
-                if stop.is_set():
-                    continue
-                await work(issue)
-            except Exception as exc:
-                number = issue.number if issue is not None else None
-                report.failed.append(number or 0)
-                event(
-                    log,
-                    "sweep: issue failed",
-                    level=logging.ERROR,
-                    repository=repo,
-                    issue=number,
-                    error=f"{type(exc).__name__}: {exc}",
-                )
-            finally:
-                queue.task_done()
-
-    workers = [asyncio.create_task(worker()) for _ in range(max(1, concurrency))]
     try:
         async for issue in list_candidates(api, repo, rules, now, report):
-            if stop.is_set():
+            await slots.acquire()
+            if budget is not None and budget.exhausted:
+                slots.release()
                 break
-            await queue.put(issue)
+            task = asyncio.create_task(one(issue))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
     except Exception as exc:
         report.error = f"{type(exc).__name__}: {exc}"
         event(
             log, "sweep: listing failed", level=logging.ERROR, repository=repo, error=report.error
         )
     finally:
-        for _ in workers:
-            await queue.put(None)
-        await asyncio.gather(*workers, return_exceptions=True)
-    if catch is not None and not report.budget_exhausted:
-        try:
-            await catch_up(
-                api,
-                repo,
-                rules,
-                now,
-                catch=catch,
-                report=report,
-                dry_run=dry_run,
-                bot_login=bot_login,
-                metrics=metrics,
-            )
-        except Exception as exc:
-            report.error = f"{type(exc).__name__}: {exc}"
-            event(log, "sweep: catch-up failed", level=logging.ERROR, error=report.error)
+        await asyncio.gather(*tasks, return_exceptions=True)
+    report.budget_exhausted = budget is not None and budget.exhausted
+    if report.budget_exhausted:
+        event(
+            log,
+            "sweep: write budget reached; the next run carries on",
+            level=logging.WARNING,
+            repository=repo,
+            write_budget=rules.lifecycle.write_budget,
+            writes=report.writes,
+        )
     report.seconds = round(time.monotonic() - started, 3)
     event(
         log,
@@ -348,43 +234,27 @@ async def sweep(
 
 
 async def sweep_all(
-    github: GitHub,
-    rules: Rules,
-    now: datetime,
+    service: Service,
     *,
     repo_filter: str | None = None,
-    dry_run: bool = False,
-    metrics: Metrics | None = None,
     log: logging.Logger = logger,
-    services: dict[str, Any] | None = None,
 ) -> list[SweepReport]:
+    rules = service.rules
     if repo_filter is not None and rules.for_repo(repo_filter) is None:
         raise ConfigError(f"--repo {repo_filter}: not in the rules file")
-    bot_login = rules.bot.login or await github.login()
+    assert service.github is not None
     reports = []
-    for repo, repo_rules in rules.repositories.items():
+    for repo in rules.repositories:
         if repo_filter is not None and repo.lower() != repo_filter.lower():
             continue
         try:
-            api = await github.api_for_repo(repo)
+            api = await service.github.api_for_repo(repo)
         except Exception as exc:
             report = SweepReport(repo, error=f"{type(exc).__name__}: {exc}")
             event(log, "sweep: no access", level=logging.ERROR, repository=repo, error=report.error)
             reports.append(report)
             continue
-        reports.append(
-            await sweep(
-                api,
-                repo,
-                repo_rules,
-                now,
-                dry_run=dry_run,
-                log=log,
-                bot_login=bot_login,
-                metrics=metrics,
-                catch=CatchUp(dispatch.compose(), rules, services or {}),
-            )
-        )
+        reports.append(await sweep(service, api, repo, log=log))
     return reports
 
 
@@ -395,29 +265,34 @@ async def run_sweep_command(
     dry_run: bool,
     *,
     out: Callable[[str], Any] = print,
-    now: datetime | None = None,
+    clock: Callable[[], float] | None = None,
 ) -> int:
     """`python -m bot sweep`: one pass over every configured repository (or one), then exit.
     Returns the exit status: 0, or 1 when a repository could not be swept or an issue failed."""
-    dry_run = dry_run or settings.dry_run
-    async with aiohttp.ClientSession() as session:
-        github = GitHub(settings, session, cache_size=SWEEP_CACHE_SIZE)
-        reports = await sweep_all(
-            github, rules, now or datetime.now(UTC), repo_filter=repo_filter, dry_run=dry_run
-        )
+    from dataclasses import replace
+
+    settings = replace(settings, dry_run=dry_run or settings.dry_run)
+    service = Service(
+        settings, rules, cache_size=SWEEP_CACHE_SIZE, **({"clock": clock} if clock else {})
+    )
+    await service.start()
+    try:
+        reports = await sweep_all(service, repo_filter=repo_filter)
+    finally:
+        await service.stop()
     status = 0
     for report in reports:
-        if dry_run:
+        if settings.dry_run:
             for line in report.lines():
                 out(f"{report.repo}{line}")
         summary = (
             f"{report.repo}: {report.listed} listed, {report.candidates} checked, "
-            f"{len(report.planned)} {'planned' if dry_run else 'done'}"
+            f"{len(report.planned)} {'planned' if settings.dry_run else 'done'}"
         )
         if report.budget_exhausted:
             summary += " (write budget reached: the next run carries on)"
         if report.caught_up:
-            verb = "to triage" if dry_run else "triaged"
+            verb = "to triage" if settings.dry_run else "triaged"
             summary += f", {len(report.caught_up)} missed new issues {verb}"
         if report.failed:
             summary += f", {len(report.failed)} failed"
@@ -430,11 +305,10 @@ async def run_sweep_command(
     return status
 
 
-async def periodic_sweep(service: Any, *, first_delay: float | None = None) -> None:
-    """Run the sweep inside `serve`, each repository every `sweep_interval_minutes`. Start it
-    as a task from `Service.start` and cancel it in `Service.stop`. Several instances may run
-    it: every decision is re-made from a fresh read just before writing."""
-    rules: Rules = service.rules
+async def periodic_sweep(service: Service, *, first_delay: float | None = None) -> None:
+    """Run the sweep inside `serve`, each repository every `sweep_interval_minutes`. Started
+    as a task by `Service.start` and cancelled by `Service.stop`."""
+    rules = service.rules
     # A random start spreads instances (and restarts) apart.
     await asyncio.sleep(random.uniform(10, 60) if first_delay is None else first_delay)
     due = dict.fromkeys(rules.repositories, 0.0)
@@ -444,20 +318,9 @@ async def periodic_sweep(service: Any, *, first_delay: float | None = None) -> N
                 continue
             due[repo] = time.monotonic() + repo_rules.lifecycle.sweep_interval_minutes * 60
             try:
-                if service.github is None:
-                    continue
+                assert service.github is not None
                 api = await service.github.api_for_repo(repo)
-                bot_login = rules.bot.login or await service.github.login()
-                await sweep(
-                    api,
-                    repo,
-                    repo_rules,
-                    service.now(),
-                    dry_run=False,
-                    bot_login=bot_login,
-                    metrics=service.metrics,
-                    catch=CatchUp(service.router, rules, service.services),
-                )
+                await sweep(service, api, repo)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

@@ -13,9 +13,10 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -48,6 +49,7 @@ class WorkQueue:
         self._idle = asyncio.Event()
         self._idle.set()
         self.accepting = True
+        self._waiting: set[asyncio.Future[Any]] = set()  # callers of `run`
 
     @property
     def depth(self) -> int:
@@ -72,6 +74,28 @@ class WorkQueue:
             self._ready.put_nowait(job.key)
         else:
             queue.append(job)
+
+    async def run(self, key: Hashable, label: str, work: Callable[[], Awaitable[T]]) -> T:
+        """Queue `work` behind whatever is queued for `key`, and wait for its result. If the
+        queue closes before the work is done, the wait ends with CancelledError."""
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+
+        async def job() -> None:
+            try:
+                result = await work()
+            except Exception as exc:
+                if not done.done():
+                    done.set_exception(exc)
+            else:
+                if not done.done():
+                    done.set_result(result)
+
+        self.submit(Job(key, label, job))
+        self._waiting.add(done)
+        try:
+            return await done
+        finally:
+            self._waiting.discard(done)
 
     async def join(self) -> None:
         """Wait until every submitted job is done (tests wait on this, never on a sleep)."""
@@ -117,5 +141,7 @@ class WorkQueue:
         for task in self._workers:
             task.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
+        for waiting in self._waiting:
+            waiting.cancel()
         self._workers = []
         return unfinished

@@ -2,17 +2,18 @@
 
 `plan(...)` turns the commands found in one comment (or a maintainer's new issue) into the
 actions that carry them out; `feedback(...)` turns the outcome into the reaction and the one
-reply. No I/O and no clock: the handler (bot/handlers/commands.py) looks up the caller's role
-and team membership, the issue's history and the repository's labels first, and passes `now`.
+reply. No I/O and no clock: the feature's wiring (bot/features/commands/__init__.py) looks up
+the caller's role and team membership and the repository's labels, and passes the snapshot
+and `now`.
 
 Every command registers its name, syntax and summary with `@command`, and `/help` is generated
 from that registry (who may use a command comes from the rules).
 
-State the bot keeps lives in hidden markers of its own comments (bot/markers.py):
+State the bot keeps lives in hidden markers of its own comments (bot/core/markers.py):
 
-- ``snooze`` ``{"until": ISO}`` (``null`` once lifted): read it with `snoozed_until(history)`;
-- ``pep541-clock`` ``{"attempts": [ISO, ...], "stopped": ISO}``: read it with
-  `reachability_clock(history)`;
+- ``snooze`` ``{"until": ISO}`` (``null`` once lifted), read by the lifecycle clocks;
+- ``pep541-clock`` ``{"attempts": [ISO, ...], "stopped": ISO}``, read by the reachability
+  clock (bot/features/lifecycle);
 - ``command-reply`` ``{"source": "comment:ID" | "issue"}``: the one reply per commented
   comment, found again and edited in place, so a redelivered event never doubles it.
 
@@ -36,15 +37,15 @@ from bot.core.actions import (
     AddAssignees,
     AddLabels,
     Close,
-    EditComment,
-    PostComment,
     React,
     RemoveAssignees,
     RemoveLabel,
     Reopen,
+    SetComment,
 )
-from bot.core.command_parser import Command, Invocation, UnknownCommand, parse_commands
-from bot.core.model import EPOCH, ROLE_RANK, Comment, History, Issue, is_bot, parse_time
+from bot.core.command_parser import Command, Invocation, UnknownCommand
+from bot.core.model import EPOCH, History, Issue, parse_time
+from bot.core.roles import Caller, is_maintainer
 from bot.core.rules import COMMAND_NAMES, Commands, RepoRules
 from bot.core.text import defuse_mentions
 
@@ -57,17 +58,13 @@ __all__ = [
     "CommandInfo",
     "Plan",
     "Source",
-    "command_label_acts",
     "feedback",
     "help_text",
     "is_maintainer",
     "known_words",
     "may_run",
-    "needs_events",
     "needs_labels",
     "plan",
-    "reachability_clock",
-    "snoozed_until",
 ]
 
 REPLY_MARKER = "command-reply"
@@ -76,24 +73,13 @@ CLOCK_MARKER = "pep541-clock"
 
 MAX_SNOOZE_DAYS = 365
 MAX_ASSIGNEES = 10  # GitHub's limit per issue
+MAX_SHOWN = 5  # problems listed in one reply (the rest are counted)
 _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
 _ISSUE_REF = re.compile(r"#?([0-9]{1,9})")
 _DAYS = re.compile(r"([0-9]{1,4})\s*(?:d|days?)?", re.IGNORECASE)
-# How long after a command its label event may come, for `command_label_acts`.
-_ACT_WINDOW = timedelta(minutes=15)
 
 
 # ------------------------------------------------------------------------------ inputs
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who wrote the commands, with the facts the handler looked up."""
-
-    login: str
-    role: str = "none"  # role_name from the collaborator-permission API
-    teams: frozenset[str] = frozenset()  # rules' teams ("org/slug", lower-case) they are in
-    is_author: bool = False  # they opened the issue
 
 
 @dataclass(frozen=True)
@@ -121,14 +107,6 @@ def known_words(commands: Commands) -> dict[str, str]:
     return known
 
 
-def is_maintainer(caller: Caller, commands: Commands) -> bool:
-    if ROLE_RANK.get(caller.role, 0) >= ROLE_RANK[commands.minimum_role]:
-        return True
-    if caller.login.lower() in {u.lower() for u in commands.users}:
-        return True
-    return any(team.lower() in caller.teams for team in commands.teams)
-
-
 def _permitted(name: str, caller: Caller, commands: Commands) -> bool:
     return is_maintainer(caller, commands) or (caller.is_author and name in commands.author_may)
 
@@ -147,11 +125,6 @@ def who_may(name: str, commands: Commands) -> str:
 def needs_labels(commands: Sequence[Command]) -> bool:
     """Whether planning needs the repository's label list (the handler fetches it then)."""
     return any(isinstance(c, Invocation) and c.name in ("label", "unlabel") for c in commands)
-
-
-def needs_events(commands: Sequence[Command]) -> bool:
-    """Whether planning needs the issue's events (who added a label)."""
-    return any(isinstance(c, Invocation) and c.name == "pep541" for c in commands)
 
 
 # ------------------------------------------------------------------------------ registry
@@ -214,19 +187,16 @@ class _Work:
     actions: list[Action] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     added: set[str] = field(default_factory=set)  # labels added by these commands
-    # marker kind -> (the bot's existing comment or None, new state, text)
-    pending: dict[str, tuple[Comment | None, dict[str, Any], str]] = field(default_factory=dict)
+    # marker kind -> (new state, text) of the bot's comment that keeps the commands' state
+    pending: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)
 
-    def marker_state(self, kind: str) -> tuple[Comment | None, dict[str, Any] | None]:
+    def marker_state(self, kind: str) -> dict[str, Any] | None:
         if kind in self.pending:
-            existing, state, _ = self.pending[kind]
-            return existing, state
-        existing = markers.find(self.history, kind)
-        return existing, (markers.read(existing.body, kind) if existing else None)
+            return self.pending[kind][0]
+        return markers.state_of(self.history, kind)
 
     def set_marker(self, kind: str, state: dict[str, Any], text: str) -> None:
-        existing, _ = self.marker_state(kind)
-        self.pending[kind] = (existing, state, text)
+        self.pending[kind] = (state, text)
 
     def has_label(self, name: str) -> bool:
         return name.lower() in {label.lower() for label in self.labels}
@@ -292,12 +262,8 @@ def plan(
         except _Refused as exc:
             problems.append(f"{shown}: {exc}")
 
-    for kind, (existing, state, text) in work.pending.items():
-        body = f"{markers.marker(kind, state)}\n{text}"
-        if existing is None:
-            work.actions.append(PostComment(f"/{kind} state", body, kind))
-        elif existing.body.strip() != body.strip():
-            work.actions.append(EditComment(f"/{kind} state", existing.id, body))
+    for kind, (state, text) in work.pending.items():
+        work.actions.append(SetComment(f"/{kind} state", kind, text, state))
     return Plan(source, tuple(work.actions), tuple(problems), tuple(work.notes))
 
 
@@ -322,7 +288,7 @@ def feedback(
         mine = _and(f"`/{n}`" for n in cmds.author_may if n not in cmds.disabled)
         if mine:
             text += f" The issue's author can use {mine}."
-        return _reply(history, source, text + " Nothing was changed.")
+        return _reply(source, text + " Nothing was changed.")
 
     problems = list(result.problems)
     if failure:
@@ -336,30 +302,20 @@ def feedback(
     ]
     parts: list[str] = []
     if problems:
-        parts.append("Sorry, not everything worked:\n\n" + "\n".join(f"- {p}" for p in problems))
+        shown = _at_most(problems, MAX_SHOWN)
+        parts.append("Sorry, not everything worked:\n\n" + "\n".join(f"- {p}" for p in shown))
     parts.extend(result.notes)
     if parts:
-        actions += _reply(history, source, "\n\n".join(parts))
+        actions += _reply(source, "\n\n".join(parts))
     return actions
 
 
-def _reply(history: History, source: Source, text: str) -> list[Action]:
-    body = f"{markers.marker(REPLY_MARKER, {'source': source.key})}\n{text}"
-    existing = None
-    for comment in history.our_comments():
-        if (markers.read(comment.body, REPLY_MARKER) or {}).get("source") == source.key:
-            existing = comment
-    if existing is None:
-        return [PostComment("reply to commands", body, REPLY_MARKER)]
-    if existing.body.strip() == body.strip():
-        return []
-    return [EditComment("reply to commands updated", existing.id, body)]
+def _reply(source: Source, text: str) -> list[Action]:
+    return [SetComment("reply to commands", REPLY_MARKER, text, {"source": source.key})]
 
 
-def describe_failure(action: Action, error: BaseException) -> str:
-    """One line for the reply when GitHub refused a change."""
-    status = getattr(error, "status_code", None)
-    why = f"GitHub answered {int(status)}" if status is not None else type(error).__name__
+def describe_failure(action: Action, why: str) -> str:
+    """One line for the reply when GitHub refused a change (`why`: what GitHub answered)."""
     what = {
         "add_labels": "add the label",
         "remove_label": "remove the label",
@@ -367,8 +323,7 @@ def describe_failure(action: Action, error: BaseException) -> str:
         "remove_assignees": "unassign",
         "close": "close the issue",
         "reopen": "reopen the issue",
-        "post_comment": "record the change",
-        "edit_comment": "record the change",
+        "set_comment": "record the change",
     }.get(action.kind, action.kind)
     return f"I couldn't {what} ({why}); the commands after it were not run. Please try again."
 
@@ -403,6 +358,14 @@ def help_text(caller: Caller, rules: RepoRules) -> str:
         + "\n".join(lines)
         + "\n\nA 👍 on your comment means everything worked."
     )
+
+
+def _at_most(items: list[str], limit: int) -> list[str]:
+    """The first `limit` items, and how many more there were: a reply stays short however
+    much a comment asks for."""
+    if len(items) <= limit:
+        return items
+    return [*items[:limit], f"…and {len(items) - limit} more."]
 
 
 def _and(items: Iterable[str]) -> str:
@@ -455,12 +418,12 @@ def _label_args(inv: Invocation, work: _Work) -> tuple[list[str], list[str]]:
         except _Refused:
             pass
     found, refused = [], []
-    for arg in inv.args:
+    for arg in dict.fromkeys(inv.args):
         try:
             found.append(_resolve_label(arg, work))
         except _Refused as exc:
             refused.append(str(exc))
-    return list(dict.fromkeys(found)), refused
+    return list(dict.fromkeys(found)), _at_most(refused, MAX_SHOWN)
 
 
 def _users(inv: Invocation, work: _Work) -> list[str]:
@@ -594,7 +557,7 @@ def _snooze(inv: Invocation, work: _Work) -> None:
 
 @command("unsnooze", "/unsnooze", "End a snooze early.")
 def _unsnooze(inv: Invocation, work: _Work) -> None:
-    _, state = work.marker_state(SNOOZE_MARKER)
+    state = work.marker_state(SNOOZE_MARKER)
     until = _until(state)
     if until is None or until <= work.now:
         return  # not snoozed: the goal is already reached
@@ -614,7 +577,7 @@ def _unsnooze(inv: Invocation, work: _Work) -> None:
 def _pep541(inv: Invocation, work: _Work) -> None:
     sub = "-".join(inv.rest.lower().replace("_", " ").replace("-", " ").split())
     clock = work.rules.lifecycle.reachability
-    _, state = work.marker_state(CLOCK_MARKER)
+    state = work.marker_state(CLOCK_MARKER)
     state = dict(state or {})
     attempts = [a for a in state.get("attempts") or [] if isinstance(a, str)]
     at = _iso(work.source.at)
@@ -681,7 +644,7 @@ def _help(inv: Invocation, work: _Work) -> None:
         work.notes.append(text)
 
 
-# ------------------------------------------------------------- readers for other features
+# ------------------------------------------------------------------------------ state
 
 
 def _until(state: Mapping[str, Any] | None) -> datetime | None:
@@ -692,83 +655,35 @@ def _until(state: Mapping[str, Any] | None) -> datetime | None:
     return None if parsed == EPOCH else parsed
 
 
-def snoozed_until(history: History) -> datetime | None:
-    """Until when a maintainer snoozed the issue (compare with now), or None."""
-    comment = markers.find(history, SNOOZE_MARKER)
-    if comment is None:
-        return None
-    return _until(markers.read(comment.body, SNOOZE_MARKER))
+# What a person did by hand after a command, which working the command again must not undo:
+# for each kind of change, the events that undo it.
+_UNDONE_BY = {
+    "add_labels": "unlabeled",
+    "remove_label": "labeled",
+    "add_assignees": "unassigned",
+    "remove_assignees": "assigned",
+    "close": "reopened",
+    "reopen": "closed",
+}
 
 
-def reachability_clock(history: History) -> dict[str, Any] | None:
-    """The PEP 541 clock: {"attempts": [datetime, ...], "stopped": datetime | None}, or None
-    when no contact attempt was ever recorded."""
-    comment = markers.find(history, CLOCK_MARKER)
-    if comment is None:
-        return None
-    state = markers.read(comment.body, CLOCK_MARKER) or {}
-    attempts = sorted(parse_time(a) for a in state.get("attempts") or [] if isinstance(a, str))
-    stopped = state.get("stopped")
-    return {
-        "attempts": attempts,
-        "stopped": parse_time(stopped) if isinstance(stopped, str) else None,
-    }
-
-
-def command_label_acts(
-    history: History, rules: RepoRules, issue: Issue | None = None
-) -> dict[str, str]:
-    """Labels the bot set or removed *because a person told it to* with a command:
-    label (lower-case) -> "labeled" | "unlabeled", the latest act. The bot's label events
-    are matched to commands written shortly before them in people's comments (or in a
-    maintainer's new issue). Rules should treat these as a human's acts: not undo them.
-
-    Derived from the history alone (the bot keeps no database); a command whose comment
-    was later edited away no longer counts."""
-    known = known_words(rules.commands)
-    written: list[tuple[datetime, list[Invocation]]] = []
-    for comment in history.comments:
-        if is_bot(comment.author, comment.author_type) or history.is_ours(comment.author):
-            continue
-        found = [c for c in parse_commands(comment.body, known) if isinstance(c, Invocation)]
-        if found:
-            written.append((comment.created_at, found))
-            if comment.updated_at != comment.created_at:
-                written.append((comment.updated_at, found))
-    if issue is not None and issue.by_maintainer:
-        found = [c for c in parse_commands(issue.body, known) if isinstance(c, Invocation)]
-        if found:
-            written.append((issue.created_at, found))
-
-    acts: dict[str, str] = {}
-    for ev in sorted(history.events, key=lambda e: e.at):
-        if ev.kind not in ("labeled", "unlabeled") or not ev.label:
-            continue
-        if not history.is_ours(ev.actor):
-            continue
-        label = ev.label.lower()
-        for at, invocations in written:
-            if not (at - timedelta(seconds=5) <= ev.at <= at + _ACT_WINDOW):
-                continue
-            if any(_touches(inv, label, ev.kind, rules) for inv in invocations):
-                acts[label] = ev.kind
-                break
-    return acts
-
-
-def _touches(inv: Invocation, label: str, kind: str, rules: RepoRules) -> bool:
-    start = (rules.lifecycle.reachability.start_label or "").lower()
-    if kind == "labeled":
-        if inv.name == "awaiting":
-            return label == rules.triage.awaiting_label.lower()
-        if inv.name == "pep541":
-            return label == start and "contact" in inv.rest.lower()
-        if inv.name != "label":
-            return False
-    else:
-        if inv.name == "pep541":
-            return label == start and "repl" in inv.rest.lower()
-        if inv.name != "unlabel":
-            return False
-    names = {a.lower() for a in inv.args} | {inv.rest.strip().strip("\"'`").lower()}
-    return label in names
+def since_undone(
+    changes: Iterable[Action], history: History, at: datetime
+) -> tuple[tuple[Action, ...], tuple[Action, ...]]:
+    """(changes to make, changes a person has undone by hand since the command was written
+    at `at`). A command worked again (a redelivery, a restart) must not redo what people
+    have changed since: a label someone removed after `/label` stays removed."""
+    undone_by = [
+        e for e in history.events if e.at > at and not history.is_automated(e.actor, e.actor_type)
+    ]
+    keep, undone = [], []
+    for change in changes:
+        kind = _UNDONE_BY.get(change.kind)
+        labels = {label.lower() for label in getattr(change, "labels", ())}
+        if isinstance(change, RemoveLabel):
+            labels = {change.label.lower()}
+        hit = any(
+            e.kind == kind and (not labels or (e.label or "").lower() in labels) for e in undone_by
+        )
+        (undone if hit else keep).append(change)
+    return tuple(keep), tuple(undone)

@@ -29,18 +29,11 @@ from typing import Any
 import cachetools
 
 from bot.core import markers
-from bot.core.actions import Action, AddLabels, Close, PostComment, RemoveLabel
-from bot.core.model import (
-    MAINTAINER_ASSOCIATIONS,
-    Comment,
-    History,
-    Issue,
-    Snapshot,
-    is_bot,
-    parse_time,
-)
+from bot.core.actions import Action, AddLabels, Close, RemoveLabel, SetComment
+from bot.core.model import History, Issue, Snapshot, parse_time
 from bot.core.rules import Category, RepoRules
 from bot.core.text import render
+from bot.core.waiting import last_added, maintainer_wait, requester_wait
 from bot.features.triage.decide import recognise
 
 NUDGE = "nudge"
@@ -51,9 +44,6 @@ READY = "pep541-ready"
 SNOOZE = "snooze"
 
 DAY = timedelta(days=1)
-# An issue update this much later than every comment and event we know of is taken for an
-# edit of the issue (the REST API records no event for a body edit).
-EDIT_SLACK = timedelta(seconds=60)
 
 
 def iso(when: datetime) -> str:
@@ -147,10 +137,6 @@ def could_act(issue: Issue, rules: RepoRules, now: datetime) -> bool:
 # --- reading the history --------------------------------------------------------------------
 
 
-def _by_human(comment: Comment) -> bool:
-    return not comment.by_bot
-
-
 def snoozed_until(history: History, now: datetime) -> datetime | None:
     comment = markers.find(history, SNOOZE)
     if comment is None:
@@ -160,40 +146,14 @@ def snoozed_until(history: History, now: datetime) -> datetime | None:
     return until if until > now else None
 
 
-def last_added(history: History, label: str) -> datetime | None:
-    found = None
-    for e in history.events:
-        if e.kind == "labeled" and e.label == label:
-            found = e.at if found is None else max(found, e.at)
-    return found
-
-
-def last_edit(issue: Issue, history: History) -> datetime | None:
-    """When the issue was last changed by something no comment or event explains: an edit
-    of its text. None when every update is accounted for."""
-    known = [issue.created_at]
-    known += [c.updated_at for c in history.comments]
-    known += [c.created_at for c in history.comments]
-    known += [e.at for e in history.events]
-    if issue.updated_at > max(known) + EDIT_SLACK:
-        return issue.updated_at
-    return None
-
-
-def _ours(history: History, kind: str) -> Iterable[tuple[Comment, dict[str, Any]]]:
-    for comment in history.our_comments():
-        state = markers.read(comment.body, kind)
-        if state is not None:
-            yield comment, state
-
-
 def _fields(issue: Issue, **extra: Any) -> dict[str, Any]:
     return {"author": f"@{issue.author}", "author_name": issue.author, **extra}
 
 
-def _reply(rules: RepoRules, name: str, fields: dict[str, Any], kind: str, state: dict) -> str:
-    template = rules.replies.get(name, "")
-    return render(template, fields).rstrip() + "\n\n" + markers.marker(kind, state)
+def _reply(
+    reason: str, rules: RepoRules, name: str, fields: dict[str, Any], kind: str, state: dict
+) -> SetComment:
+    return SetComment(reason, kind, render(rules.replies.get(name, ""), fields), state)
 
 
 def _can_add(history: History, label: str, present: Iterable[str]) -> bool:
@@ -203,32 +163,10 @@ def _can_add(history: History, label: str, present: Iterable[str]) -> bool:
 # --- the clocks -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Waiting:
-    since: datetime
-    answered: datetime | None  # the requester's first answer after `since`
-
-
-def requester_wait(issue: Issue, history: History, rules: RepoRules) -> Waiting | None:
-    label = rules.triage.awaiting_label
-    if label not in issue.labels:
-        return None
-    since = last_added(history, label) or issue.created_at
-    answers = [
-        c.created_at
-        for c in history.comments
-        if _by_human(c) and c.author.lower() == issue.author.lower() and c.created_at > since
-    ]
-    edited = last_edit(issue, history)
-    if edited is not None and edited > since:
-        answers.append(edited)
-    return Waiting(since, min(answers, default=None))
-
-
 def requester_clock(
     issue: Issue, history: History, rules: RepoRules, now: datetime
 ) -> list[Action]:
-    wait = requester_wait(issue, history, rules)
+    wait = requester_wait(issue, history, rules.triage.awaiting_label)
     if wait is None or wait.answered is not None:
         return []
     if rules.lifecycle.exempt.assigned and issue.assignees:
@@ -236,7 +174,7 @@ def requester_clock(
     cfg = rules.lifecycle.awaiting_response
     since = iso(wait.since)
     waited = days(now - wait.since)
-    nudge = next((c for c, s in _ours(history, NUDGE) if s.get("since") == since), None)
+    nudge = markers.find(history, NUDGE, markers.identity(NUDGE, {"since": since})[1])
     if nudge is None:
         if waited < cfg.nudge_after_days:
             return []
@@ -245,8 +183,7 @@ def requester_clock(
             f"(nudge after {_fmt(cfg.nudge_after_days)})"
         )
         fields = _fields(issue, days=int(waited))
-        body = _reply(rules, cfg.nudge_reply, fields, NUDGE, {"since": since})
-        return [PostComment(reason, body, NUDGE)]
+        return [_reply(reason, rules, cfg.nudge_reply, fields, NUDGE, {"since": since})]
     after_nudge = days(now - nudge.created_at)
     if waited < cfg.close_after_days or after_nudge < cfg.days_after_nudge:
         return []
@@ -255,13 +192,11 @@ def requester_clock(
         f"{_fmt(after_nudge)} days ago (close after {_fmt(cfg.close_after_days)}, "
         f"at least {_fmt(cfg.days_after_nudge)} after the nudge)"
     )
-    actions: list[Action] = []
-    if not any(s.get("since") == since for _, s in _ours(history, CLOSE)):
-        fields = _fields(issue, days=int(waited))
-        body = _reply(rules, cfg.close_reply, fields, CLOSE, {"since": since})
-        actions.append(PostComment(reason, body, CLOSE))
-    actions.append(Close(reason, state_reason="not_planned"))
-    return actions
+    fields = _fields(issue, days=int(waited))
+    return [
+        _reply(reason, rules, cfg.close_reply, fields, CLOSE, {"since": since}),
+        Close(reason, state_reason="not_planned"),
+    ]
 
 
 @dataclass(frozen=True)
@@ -307,10 +242,8 @@ def reachability_clock(
         )
         if cfg.ready_label and _can_add(history, cfg.ready_label, issue.labels):
             actions.append(AddLabels(reason, (cfg.ready_label,)))
-        if not any(s.get("since") == start for _, s in _ours(history, READY)):
-            fields = _fields(issue, days=int(elapsed), attempts=cfg.attempts)
-            body = _reply(rules, cfg.ready_reply, fields, READY, {"since": start})
-            actions.append(PostComment(reason, body, READY))
+        fields = _fields(issue, days=int(elapsed), attempts=cfg.attempts)
+        actions.append(_reply(reason, rules, cfg.ready_reply, fields, READY, {"since": start}))
         return actions
     # The latest attempt now due that was neither recorded nor reminded of (earlier missed
     # ones are skipped: one reminder, not a burst).
@@ -326,46 +259,13 @@ def reachability_clock(
     if latest is None:
         return []
     n, due_at = latest
-    reminded = {
-        s.get("attempt") for c, s in _ours(history, REMINDER) if c.created_at >= clock.start
-    }
-    if n in reminded:
-        return []
     reason = (
         f"reachability clock: contact attempt {n} of {cfg.attempts} due since {iso(due_at)} "
         f"({_fmt(elapsed)} days since the first attempt, every {_fmt(cfg.interval_days)})"
     )
     fields = _fields(issue, attempt=n, attempts=cfg.attempts, days=int(elapsed))
-    body = _reply(rules, cfg.reminder_reply, fields, REMINDER, {"attempt": n})
-    return [PostComment(reason, body, REMINDER)]
-
-
-def _maintainer_response(comment: Comment) -> bool:
-    return _by_human(comment) and comment.association in MAINTAINER_ASSOCIATIONS
-
-
-def maintainer_wait(issue: Issue, history: History, rules: RepoRules) -> datetime | None:
-    """Since when the issue has waited on the maintainers, or None when it does not."""
-    responses = [c.created_at for c in history.comments if _maintainer_response(c)]
-    # Staff putting the issue in the requester's court is a response too.
-    responses += [
-        e.at
-        for e in history.events
-        if e.kind == "labeled"
-        and e.label == rules.triage.awaiting_label
-        and not is_bot(e.actor, e.actor_type)
-        and not history.is_ours(e.actor)
-        and e.actor.lower() != issue.author.lower()
-    ]
-    if not responses:
-        return issue.created_at
-    last = max(responses)
-    replies = [
-        c.created_at
-        for c in history.comments
-        if _by_human(c) and c.author.lower() == issue.author.lower() and c.created_at > last
-    ]
-    return min(replies, default=None)
+    state = {"attempt": n, "since": start}
+    return [_reply(reason, rules, cfg.reminder_reply, fields, REMINDER, state)]
 
 
 def maintainer_clock(
@@ -374,7 +274,11 @@ def maintainer_clock(
     label = rules.lifecycle.maintainer_response.label
     category = category_of(issue, rules)
     limit = category.maintainer_response_days if category is not None else None
-    since = None if paused or limit is None else maintainer_wait(issue, history, rules)
+    since = (
+        None
+        if paused or limit is None
+        else maintainer_wait(issue, history, rules.triage.awaiting_label)
+    )
     waited = days(now - since) if since is not None else 0.0
     overdue = since is not None and limit is not None and waited >= limit
     if overdue and _can_add(history, label, issue.labels):
@@ -404,7 +308,7 @@ def decide(snapshot: Snapshot, rules: RepoRules, now: datetime) -> list[Action]:
         return actions
     clock = reachability(issue, history, rules)
     actions += reachability_clock(issue, history, rules, now)
-    wait = requester_wait(issue, history, rules)
+    wait = requester_wait(issue, history, rules.triage.awaiting_label)
     paused = None
     if wait is not None and wait.answered is None:
         paused = "waiting on the requester"
@@ -423,7 +327,7 @@ def explain(number: int, actions: Iterable[Action]) -> list[str]:
             what += " " + ", ".join(repr(x) for x in a.labels)
         elif isinstance(a, RemoveLabel):
             what += f" {a.label!r}"
-        elif isinstance(a, PostComment):
+        elif isinstance(a, SetComment):
             what += f" ({a.marker})"
         elif isinstance(a, Close):
             what += f" ({a.state_reason})"

@@ -13,7 +13,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from bot.core import markers
-from bot.core.actions import Action, AddLabels, EditComment, PostComment
+from bot.core.actions import Action, AddLabels, SetComment
 from bot.core.forms import ParsedBody, parse_body
 from bot.core.model import History, Issue
 from bot.core.names import (
@@ -24,7 +24,6 @@ from bot.core.names import (
 )
 from bot.core.pypi import ProjectFacts, abandoned_by_release_rule
 from bot.core.rules import NameIntelligence, RepoRules
-from bot.features.commands.decide import command_label_acts
 
 MARKER = "name-report"
 
@@ -138,8 +137,9 @@ def _facts_rows(f: Findings, now: datetime, index_url: str) -> list[tuple[str, s
     return rows
 
 
-def render(f: Findings, now: datetime, index_url: str) -> str:
-    """The maintainers' comment: one table, every unchecked fact said to be unchecked."""
+def render(f: Findings, now: datetime, index_url: str) -> tuple[str, dict]:
+    """The maintainers' comment: one table, every unchecked fact said to be unchecked; and
+    the state its marker keeps."""
     index_url = index_url.rstrip("/")
     normal = normalize(f.name)
     rows: list[tuple[str, str]] = []
@@ -173,7 +173,6 @@ def render(f: Findings, now: datetime, index_url: str) -> str:
     shown = f"`{f.name}`" + (f" (normalised `{normal}`)" if normal != f.name else "")
     state = {"name": normal, **({"incomplete": True} if f.incomplete else {})}
     lines = [
-        markers.marker(MARKER, state),
         f"**Name check for {shown}**, for the maintainers, as of {now:%Y-%m-%d}. "
         "Editing the request checks again.",
         "",
@@ -181,7 +180,7 @@ def render(f: Findings, now: datetime, index_url: str) -> str:
         "|:--|:--|",
         *(f"| {key} | {value} |" for key, value in rows),
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", state
 
 
 def decide(
@@ -193,8 +192,8 @@ def decide(
     now: datetime,
     index_url: str,
 ) -> tuple[Action, ...]:
-    """Post the report, or edit the one there; add the similar-name label where the rules
-    ask for it, unless a person took it off (directly or with a command)."""
+    """The report, posted or brought up to date; the similar-name label where the rules ask
+    for it, unless it was taken off before."""
     actions: list[Action] = []
     label = rules.name_intelligence.similar_label
     if (
@@ -203,23 +202,17 @@ def decide(
         and findings.similar
         and findings.exists is False
         and label not in issue.labels
-        and not history.removed_by_human(label)
-        and command_label_acts(history, rules, issue).get(label.lower()) != "unlabeled"
+        and not history.ever_removed(label)
     ):
         actions.append(AddLabels("requested name is too similar to an existing one", (label,)))
-    body = render(findings, now, index_url)
-    existing = markers.find(history, MARKER)
-    if existing is None:
-        actions.append(PostComment("name report", body, MARKER))
-    elif existing.body.strip() != body.strip():
-        actions.append(EditComment("name report updated", existing.id, body))
+    text, state = render(findings, now, index_url)
+    actions.append(SetComment("name report", MARKER, text, state))
     return tuple(actions)
 
 
 def report_state(history: History) -> dict | None:
     """The state kept in the existing report's marker, or None when there is no report."""
-    comment = markers.find(history, MARKER)
-    return markers.read(comment.body, MARKER) if comment is not None else None
+    return markers.state_of(history, MARKER)
 
 
 def same_name(issues: Sequence[Issue], name: str, intel: NameIntelligence) -> tuple[int, ...]:

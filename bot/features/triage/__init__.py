@@ -1,1 +1,78 @@
-"""The triage feature."""
+"""Triage: recognise a new request, label and assign it, check its form, say in one comment
+what is missing and what happens next; look again when the requester edits or answers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.core import markers
+from bot.core.reconcile import Proposal
+from bot.core.roles import MAINTAINER_ASSOCIATIONS
+from bot.core.rules import RepoRules
+from bot.core.trigger import ISSUE_COMMENT, ISSUES, Trigger
+from bot.features.base import Feature, Lookups, Situation, is_maintainer_or_author
+from bot.features.triage.decide import MARKER
+from bot.features.triage.decide import decide as triage
+
+NAME = "triage"
+
+
+def wants(trigger: Trigger, rules: RepoRules) -> bool:
+    if rules.triage.skip_maintainers and trigger.issue_association in MAINTAINER_ASSOCIATIONS:
+        return False  # as delivered; the snapshot decides for the sweep
+    if trigger.first_sort:
+        return True
+    if trigger.is_(ISSUES, "edited"):
+        return trigger.text_changed and not trigger.by_bot
+    return trigger.is_(ISSUE_COMMENT, "created") and trigger.by_requester
+
+
+@dataclass(frozen=True)
+class Facts:
+    pool_load: Mapping[str, int] | None = None
+    queue_count: int | None = None
+
+
+async def gather(situation: Situation, lookups: Lookups) -> Facts | None:
+    trigger, issue, rules = situation.trigger, situation.snapshot.issue, situation.rules
+    if trigger.is_(ISSUES, "edited") and not await is_maintainer_or_author(
+        lookups, trigger.sender, rules, issue.author
+    ):
+        return None  # an edit by someone else is not the request's
+    category = situation.verdict.category
+    if category is None or not trigger.first_sort:
+        return Facts()
+    if markers.find(situation.snapshot.history, MARKER) is not None:
+        return Facts()  # sorted already: the queue position and the assignee are chosen
+    pool_load = None
+    assign = category.assign
+    if assign is not None and assign.pool and not issue.assignees:
+        pool_load = {}
+        for user in assign.pool:
+            count = await lookups.search_count(
+                f"repo:{situation.repo} is:issue is:open assignee:{user}"
+            )
+            pool_load[user] = count or 0
+    queue_count = None
+    if rules.triage.queue_position.enabled:
+        created = issue.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        queue_count = await lookups.search_count(
+            f'repo:{situation.repo} is:issue is:open label:"{category.label}" created:<{created}'
+        )
+    return Facts(pool_load, queue_count)
+
+
+def propose(situation: Situation, facts: Facts) -> Proposal:
+    plan = triage(
+        situation.snapshot,
+        situation.rules,
+        trigger=situation.trigger,
+        verdict=situation.verdict,
+        pool_load=facts.pool_load,
+        queue_count=facts.queue_count,
+    )
+    return Proposal(NAME, plan.actions)
+
+
+FEATURE = Feature(NAME, wants, propose, gather)

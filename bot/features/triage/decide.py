@@ -10,20 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from bot.core import markers
-from bot.core.actions import Action, AddAssignees, AddLabels, EditComment, PostComment, RemoveLabel
+from bot.core.actions import Action, AddAssignees, AddLabels, RemoveLabel, SetComment
 from bot.core.forms import ParsedBody, normalize_heading, parse_body, placeholders_in
-from bot.core.model import History, Issue
+from bot.core.model import Issue, Snapshot
 from bot.core.patterns import Pattern
 from bot.core.rules import Category, Misfiling, RepoRules, TextMatch
 from bot.core.text import defuse_mentions, render
-from bot.features.commands.decide import command_label_acts
+from bot.core.trigger import ISSUE_COMMENT, Trigger
+from bot.core.waiting import by_requester, requester_wait
 
 MARKER = "triage"
-# Triggers: what happened that makes the bot look at the issue.
-OPENED, EDITED, AUTHOR_COMMENT = "opened", "edited", "author_comment"
+# Who put the awaiting label on, as the triage comment remembers it: triage ("set"), until
+# the requester answered or the form was completed and triage took it off ("done").
+AWAITING_SET, AWAITING_DONE = "set", "done"
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ class CommentState:
     queue: int | None = None
     replied: bool = False  # the author answered in a comment while things were missing
     next_steps: bool = False
+    awaiting: str | None = None  # AWAITING_SET: triage put the awaiting label on; then DONE
 
     def to_json(self) -> dict:
         return {
@@ -166,11 +168,13 @@ class CommentState:
             queue=queue if isinstance(queue, int) else None,
             replied=bool(data.get("replied")),
             next_steps=bool(data.get("next_steps")),
+            awaiting=data.get("awaiting") if isinstance(data.get("awaiting"), str) else None,
         )
 
 
 def render_comment(state: CommentState, issue: Issue, rules: RepoRules) -> str | None:
-    """The bot's one triage comment, from its state. None when there is nothing to say."""
+    """The text of the bot's one triage comment (its marker holds `state`), from its state.
+    None when there is nothing to say."""
     category = rules.category(state.category)
     fields = {
         "author": f"@{issue.author}",
@@ -198,9 +202,7 @@ def render_comment(state: CommentState, issue: Issue, rules: RepoRules) -> str |
         sections.append(render(rules.replies[rules.triage.queue_position.reply], fields))
     if not sections:
         return None
-    return (
-        "\n\n".join(s.strip() for s in sections) + "\n\n" + markers.marker(MARKER, state.to_json())
-    )
+    return "\n\n".join(s.strip() for s in sections)
 
 
 def skip_reason(issue: Issue, rules: RepoRules) -> str | None:
@@ -216,29 +218,37 @@ def skip_reason(issue: Issue, rules: RepoRules) -> str | None:
 
 
 def decide(
-    issue: Issue,
-    history: History,
+    snapshot: Snapshot,
     rules: RepoRules,
     *,
-    now: datetime,
-    trigger: str = OPENED,
+    trigger: Trigger,
+    verdict: Verdict | None = None,
     pool_load: Mapping[str, int] | None = None,
     queue_count: int | None = None,
-    verdict: Verdict | None = None,
 ) -> Plan:
-    """Everything triage does for an issue, given what just happened (`trigger`).
-    `verdict` is `recognise(issue, rules)` when the caller has it already."""
-    del now  # triage has no clock of its own; kept for the uniform core signature
-    parsed = parse_body(issue.body)
+    """Everything triage wants for the issue as it is now. The trigger only says whether the
+    issue is being sorted for the first time (opened, or caught up by the sweep) and whether
+    the requester just spoke; everything else is read from the snapshot, so working the same
+    delivery twice wants the same things. `verdict` is `recognise(...)` if the caller has it."""
+    issue, history, parsed = snapshot.issue, snapshot.history, snapshot.parsed
     verdict = verdict or recognise(issue, rules, parsed)
     skipped = skip_reason(issue, rules)
     if skipped:
         return Plan(verdict, skipped=skipped)
     category = verdict.category
     actions: list[Action] = []
+    comment = markers.find(history, MARKER)
+    old = CommentState.from_json(markers.read(comment.body, MARKER) or {}) if comment else None
+    # A comment by the requester is an answer, not a request to be sorted: the bot does not
+    # start its first comment (or the wait for an answer) from one.
+    requester_spoke = (
+        trigger.is_(ISSUE_COMMENT, "created")
+        and trigger.comment is not None
+        and trigger.comment.author.lower() == issue.author.lower()
+    )
 
     # Labels: the category's (unless the issue already has a category label, which a human
-    # or the form chose), its sub-labels, the misfilings'. Never one a human took off.
+    # or the form chose), its sub-labels, the misfilings'. Never one that was taken off.
     present = set(issue.labels)
     wanted: list[str] = []
     redirected = any(m.category for m in verdict.misfilings)
@@ -255,17 +265,14 @@ def decide(
         if category is None or verdict.skip_verification
         else missing_items(category, issue, parsed)
     )
-    comment = markers.find(history, MARKER)
-    if missing and comment is None and trigger != AUTHOR_COMMENT:
-        wanted.append(rules.triage.awaiting_label)
-    # A label removed by a person, directly or through a command, stays off.
-    by_command = command_label_acts(history, rules, issue)
+    awaiting = rules.triage.awaiting_label
+    start_wait = bool(missing) and comment is None and not requester_spoke
+    if start_wait:
+        wanted.append(awaiting)
     to_add = tuple(
         label
         for label in dict.fromkeys(wanted)
-        if label not in present
-        and not history.removed_by_human(label)
-        and by_command.get(label.lower()) != "unlabeled"
+        if label not in present and not history.ever_removed(label)
     )
     if to_add:
         actions.append(
@@ -273,23 +280,43 @@ def decide(
         )
 
     # Assignment, only when the issue is first sorted, and never over a human's choice.
-    if (
-        category is not None
-        and category.assign is not None
-        and not issue.assignees
-        and trigger == OPENED
-    ):
-        users = list(category.assign.users)
-        chosen = pick_from_pool(category.assign.pool, pool_load or {})
+    never_assigned = not issue.assignees and not any(
+        e.kind in ("assigned", "unassigned") for e in history.events
+    )
+    assign = category.assign if category is not None else None
+    if assign is not None and never_assigned and trigger.first_sort:
+        users = list(assign.users)
+        chosen = pick_from_pool(assign.pool, pool_load or {})
         if chosen is not None:
             users.append(chosen)
         if users:
-            actions.append(
-                AddAssignees(f"assignment for {category.name}", tuple(dict.fromkeys(users)))
-            )
+            why = f"assignment for {category.name}" if category else "assignment"
+            actions.append(AddAssignees(why, tuple(dict.fromkeys(users))))
+
+    # The wait on the requester ends when they answer (a comment or an edit after the label
+    # went on, whoever put it there through the bot: triage, or a maintainer's /awaiting);
+    # the wait triage started for missing fields also ends when nothing is missing any more.
+    wait = requester_wait(issue, history, awaiting)
+    answered = wait is not None and wait.answered is not None
+    started_by_triage = old is not None and old.awaiting == AWAITING_SET
+    stop_wait = (
+        awaiting in present
+        and history.added_by_us(awaiting)
+        and (answered or (started_by_triage and not missing))
+    )
+    if stop_wait:
+        why = "nothing is missing any more" if not missing else "the requester answered"
+        actions.append(RemoveLabel(why, awaiting))
 
     # The one comment.
-    old = CommentState.from_json(markers.read(comment.body, MARKER) or {}) if comment else None
+    replied = (
+        bool(missing)
+        and comment is not None
+        and any(
+            by_requester(c, issue, history) and c.created_at > comment.created_at
+            for c in history.comments
+        )
+    )
     state = CommentState(
         category=category.name if category else None,
         missing=missing,
@@ -298,26 +325,23 @@ def decide(
             dict.fromkeys([*(old.misfilings if old else ()), *(m.name for m in verdict.misfilings)])
         ),
         queue=old.queue if old is not None else queue_count,
-        replied=bool(missing) and (trigger == AUTHOR_COMMENT or (old is not None and old.replied)),
+        replied=replied or (bool(missing) and old is not None and old.replied),
         # Next steps are given when a request arrives complete, or when it becomes complete.
         next_steps=not missing
         and (
-            trigger == OPENED
+            (comment is None and trigger.first_sort)
             or (old is not None and bool(old.missing))
             or (old is not None and old.next_steps)
         ),
+        awaiting=(
+            AWAITING_SET
+            if start_wait
+            else AWAITING_DONE
+            if stop_wait and started_by_triage
+            else (old.awaiting if old is not None else None)
+        ),
     )
-    body = render_comment(state, issue, rules)
-    if comment is None:
-        if body is not None and (trigger != AUTHOR_COMMENT):
-            actions.append(PostComment("triage comment", body, MARKER))
-    elif body is not None and body.strip() != comment.body.strip():
-        actions.append(EditComment("triage comment updated", comment.id, body))
-
-    # The waiting state ends when the author answers, or an edit leaves nothing missing.
-    awaiting = rules.triage.awaiting_label
-    answered = trigger == AUTHOR_COMMENT or (trigger == EDITED and not missing)
-    if answered and awaiting in present and history.added_by_us(awaiting):
-        why = "nothing is missing any more" if not missing else "the requester answered"
-        actions.append(RemoveLabel(why, awaiting))
+    text = render_comment(state, issue, rules)
+    if text is not None and (comment is not None or not requester_spoke):
+        actions.append(SetComment("triage comment", MARKER, text, state.to_json()))
     return Plan(verdict, missing, tuple(actions))

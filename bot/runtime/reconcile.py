@@ -1,0 +1,212 @@
+"""Working one issue: read a fresh snapshot, let every feature decide, merge the proposals
+into one plan, apply what is not already true. Deliveries, the sweep, its catch-up of missed
+new issues and `plan` all go through here (the first three through the work queue, one issue
+at a time), so they converge on the same end state however often they run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import gidgethub
+
+from bot.adapters.github import AmbiguousWrite, Api
+from bot.adapters.name_lookup import NameLookup
+from bot.adapters.permissions import Permissions
+from bot.core.model import History, Issue, Snapshot
+from bot.core.reconcile import Plan, Proposal, difference, merge
+from bot.core.roles import MAINTAINER_ASSOCIATIONS
+from bot.core.rules import RepoRules
+from bot.core.trigger import Trigger
+from bot.features import FEATURES
+from bot.features.base import Feature, NameFacts, Situation
+from bot.runtime.apply import Applied, Budget, apply
+from bot.runtime.logs import event
+from bot.runtime.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+GITHUB_ERRORS = (gidgethub.GitHubException, AmbiguousWrite, OSError, TimeoutError)
+
+
+class GitHubLookups:
+    """Lookups for the features, answered by GitHub and PyPI (`bot.features.base.Lookups`)."""
+
+    online = True
+
+    def __init__(
+        self,
+        api: Api,
+        repo: str,
+        rules: RepoRules,
+        permissions: Permissions,
+        names: NameLookup | None = None,
+    ) -> None:
+        self.api = api
+        self.repo = repo
+        self.rules = rules
+        self.permissions = permissions
+        self._names = names
+        self._labels: tuple[str, ...] | None = None
+
+    async def role(self, login: str) -> str:
+        return await self.permissions.role(self.api, self.repo, login)
+
+    async def in_team(self, team: str, login: str) -> bool:
+        org, _, slug = team.partition("/")
+        return await self.api.team_member(org, slug, login)
+
+    async def repo_labels(self) -> tuple[str, ...] | None:
+        if self._labels is None:
+            self._labels = tuple(await self.api.label_names(self.repo))
+        return self._labels
+
+    async def search_count(self, query: str) -> int | None:
+        try:
+            return await self.api.search_count(query)
+        except GITHUB_ERRORS as exc:
+            event(log, "search failed", level=logging.WARNING, error=_error(exc))
+            return None
+
+    async def search_issues(self, query: str, limit: int) -> list[dict[str, Any]] | None:
+        try:
+            return await self.api.search_issues(query, limit)
+        except GITHUB_ERRORS as exc:
+            event(log, "search failed", level=logging.WARNING, error=_error(exc))
+            return None
+
+    def names(self) -> NameFacts | None:
+        return self._names if self.rules.name_intelligence.enabled else None
+
+
+class OfflineLookups:
+    """Lookups without any network, for `plan` and `backtest`: a person's role is judged from
+    the author association the delivery shows; searches and PyPI give no answer."""
+
+    online = False
+
+    def __init__(self, associations: Mapping[str, str] | None = None) -> None:
+        self.associations = {k.lower(): v for k, v in (associations or {}).items()}
+
+    async def role(self, login: str) -> str:
+        association = self.associations.get(login.lower(), "NONE")
+        return "write" if association in MAINTAINER_ASSOCIATIONS else "none"
+
+    async def in_team(self, team: str, login: str) -> bool:
+        return False
+
+    async def repo_labels(self) -> tuple[str, ...] | None:
+        return None
+
+    async def search_count(self, query: str) -> int | None:
+        return None
+
+    async def search_issues(self, query: str, limit: int) -> list[dict[str, Any]] | None:
+        return None
+
+    def names(self) -> NameFacts | None:
+        return None
+
+
+async def read_snapshot(
+    api: Api, repo: str, number: int, bot_login: str | None, issue: Issue | None = None
+) -> Snapshot:
+    """The issue and its timeline (comments and events in one list): two conditional reads,
+    free when nothing changed since the last look. `issue`: as a listing just showed it,
+    to read only the timeline (see `work`)."""
+    if issue is None:
+        issue = Issue.from_api(await api.get_issue(repo, number), repo)
+    timeline = await api.timeline(repo, number)
+    return Snapshot(issue, History.from_timeline(timeline, bot_login))
+
+
+def wanted_by(
+    trigger: Trigger, rules: RepoRules, features: Iterable[Feature] = FEATURES
+) -> list[str]:
+    """The features this trigger concerns, judged on the delivery alone."""
+    return [f.name for f in features if f.wants(trigger, rules)]
+
+
+@dataclass
+class Decided:
+    plan: Plan
+    failed: list[str] = field(default_factory=list)  # features that could not decide
+
+
+async def decide(
+    situation: Situation, lookups: Any, features: Iterable[Feature] = FEATURES
+) -> Decided:
+    """Every feature's proposal for the situation, merged. A feature that fails (a lookup
+    GitHub would not answer) is left out and named; the others still decide."""
+    proposals: list[Proposal] = []
+    failed = []
+    for feature in features:
+        if not feature.wants(situation.trigger, situation.rules):
+            continue
+        try:
+            facts = await feature.gather(situation, lookups)
+            if facts is not None:
+                proposals.append(feature.propose(situation, facts))
+        except Exception as exc:
+            failed.append(feature.name)
+            event(
+                log, "feature failed", level=logging.ERROR, feature=feature.name, error=_error(exc)
+            )
+    return Decided(merge(proposals), failed)
+
+
+@dataclass
+class Worked:
+    snapshot: Snapshot
+    plan: Plan  # everything the features want
+    todo: Plan  # what of it was not already true
+    applied: Applied
+    failed_features: list[str]
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.failed_features or self.applied.failed)
+
+
+async def work(
+    api: Api,
+    repo: str,
+    number: int,
+    trigger: Trigger,
+    rules: RepoRules,
+    now: datetime,
+    *,
+    bot_login: str | None,
+    lookups: Any,
+    metrics: Metrics | None = None,
+    budget: Budget | None = None,
+    listed: Issue | None = None,
+) -> Worked:
+    """Work one issue. With `listed` (the issue as the sweep's listing showed it), the first
+    decision is made from it and its timeline; only when that wants a write is the issue read
+    again and the decision made afresh, so a quiet issue costs one conditional read."""
+    snapshot = await read_snapshot(api, repo, number, bot_login, listed)
+    decided = await decide(Situation(snapshot, trigger, rules, now, repo), lookups)
+    todo = difference(decided.plan, snapshot)
+    if listed is not None and todo.steps:
+        snapshot = await read_snapshot(api, repo, number, bot_login)
+        decided = await decide(Situation(snapshot, trigger, rules, now, repo), lookups)
+        todo = difference(decided.plan, snapshot)
+    for overruled in decided.plan.overruled:
+        event(
+            log,
+            "plan: overruled",
+            feature=overruled.feature,
+            action_kind=overruled.action.kind,
+            by=overruled.by,
+        )
+    applied = await apply(api, repo, snapshot, todo, metrics=metrics, budget=budget)
+    return Worked(snapshot, decided.plan, todo, applied, decided.failed)
+
+
+def _error(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
