@@ -1255,84 +1255,89 @@ class FakeGitHub:
             problems.append(Problem("body", f"{method} {path}: request body is not JSON"))
         self.contract_violations.extend(f"request: {p}" for p in problems)
 
-        resource = "search" if path.startswith("/search/") else "core"
-        fault = self._take_fault(method, path)
-        if fault is not None and not fault.after:
-            if fault.delay:
-                await asyncio.sleep(fault.delay)
-            if fault.reset_connection:
-                if request.transport is not None:
-                    request.transport.abort()
-                return web.Response(status=500)
-            if fault.status is not None:
-                result = self._fault_result(fault)
-                call.status = result.status
-                return self._respond(request, result, self._bucket(resource))
+        # GitHub carries a request out even when the client has gone (a timeout, a dropped
+        # connection): the work is shielded from the test server's cancellation.
+        async def carry_out() -> web.StreamResponse:
+            resource = "search" if path.startswith("/search/") else "core"
+            fault = self._take_fault(method, path)
+            if fault is not None and not fault.after:
+                if fault.delay:
+                    await asyncio.sleep(fault.delay)
+                if fault.reset_connection:
+                    if request.transport is not None:
+                        request.transport.abort()
+                    return web.Response(status=500)
+                if fault.status is not None:
+                    result = self._fault_result(fault)
+                    call.status = result.status
+                    return self._respond(request, result, self._bucket(resource))
 
-        counted = path != "/rate_limit"
-        counts_against_limit = True
-        try:
-            request[_PRINCIPAL] = self._authenticate(request, path)
+            counted = path != "/rate_limit"
+            counts_against_limit = True
+            try:
+                request[_PRINCIPAL] = self._authenticate(request, path)
+                bucket = self._bucket(resource)
+                if counted and bucket.remaining <= 0:
+                    counts_against_limit = False
+                    principal = request[_PRINCIPAL]
+                    raise _APIError(
+                        403,
+                        f"API rate limit exceeded for {principal.kind} {principal.login}. "
+                        "(But here's the good news: Authenticated requests get a higher rate "
+                        "limit. Check out the documentation for more details.)",
+                        documentation_url=(
+                            "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
+                        ),
+                    )
+                if bad_json:
+                    raise _APIError(400, "Problems parsing JSON")
+                if any(p.kind == "path" for p in problems):
+                    raise _not_found()
+                body_problems = [
+                    p.message.split(": request ", 1)[-1] for p in problems if p.kind == "body"
+                ]
+                if body_problems and body is not None:
+                    raise _APIError(422, "Invalid request.\n\n" + "\n".join(body_problems))
+                result = await handler(request)
+            except _APIError as exc:
+                if exc.status == 401:
+                    counts_against_limit = False
+                result = self._error_result(method, path, exc)
+            except web.HTTPException:  # no such route / method: GitHub says 404
+                result = self._error_result(method, path, _not_found())
+            except KeyError:  # an unknown repo/issue/comment looked up by a handler
+                result = self._error_result(method, path, _not_found())
+
             bucket = self._bucket(resource)
-            if counted and bucket.remaining <= 0:
-                counts_against_limit = False
-                principal = request[_PRINCIPAL]
-                raise _APIError(
-                    403,
-                    f"API rate limit exceeded for {principal.kind} {principal.login}. "
-                    "(But here's the good news: Authenticated requests get a higher rate "
-                    "limit. Check out the documentation for more details.)",
-                    documentation_url=(
-                        "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
-                    ),
+            if fault is not None and fault.after:
+                if fault.delay:
+                    await asyncio.sleep(fault.delay)
+                if fault.reset_connection:
+                    if request.transport is not None:
+                        request.transport.abort()
+                    return web.Response(status=500)
+                if fault.status is not None:
+                    result = self._fault_result(fault)
+                    call.status = result.status
+                    return self._respond(request, result, bucket)
+            if method == "GET" and result.status == 200 and result.body is not _NO_BODY:
+                etag = '"' + hashlib.sha256(_dumps(result.body)).hexdigest()[:40] + '"'
+                result.headers["etag"] = etag
+                if _etag_matches(request.headers.get("If-None-Match"), etag):
+                    result = _Result(304, _NO_BODY, {"etag": etag})
+                    counts_against_limit = False
+            if counted and counts_against_limit and bucket.remaining > 0:
+                bucket.remaining -= 1
+            call.status = result.status
+            self.contract_violations.extend(
+                f"response: {v}"
+                for v in self.contract.check_response(
+                    method, path, result.status, None if result.body is _NO_BODY else result.body
                 )
-            if bad_json:
-                raise _APIError(400, "Problems parsing JSON")
-            if any(p.kind == "path" for p in problems):
-                raise _not_found()
-            body_problems = [
-                p.message.split(": request ", 1)[-1] for p in problems if p.kind == "body"
-            ]
-            if body_problems and body is not None:
-                raise _APIError(422, "Invalid request.\n\n" + "\n".join(body_problems))
-            result = await handler(request)
-        except _APIError as exc:
-            if exc.status == 401:
-                counts_against_limit = False
-            result = self._error_result(method, path, exc)
-        except web.HTTPException:  # no such route / method: GitHub says 404
-            result = self._error_result(method, path, _not_found())
-        except KeyError:  # an unknown repo/issue/comment looked up by a handler
-            result = self._error_result(method, path, _not_found())
-
-        bucket = self._bucket(resource)
-        if fault is not None and fault.after:
-            if fault.delay:
-                await asyncio.sleep(fault.delay)
-            if fault.reset_connection:
-                if request.transport is not None:
-                    request.transport.abort()
-                return web.Response(status=500)
-            if fault.status is not None:
-                result = self._fault_result(fault)
-                call.status = result.status
-                return self._respond(request, result, bucket)
-        if method == "GET" and result.status == 200 and result.body is not _NO_BODY:
-            etag = '"' + hashlib.sha256(_dumps(result.body)).hexdigest()[:40] + '"'
-            result.headers["etag"] = etag
-            if _etag_matches(request.headers.get("If-None-Match"), etag):
-                result = _Result(304, _NO_BODY, {"etag": etag})
-                counts_against_limit = False
-        if counted and counts_against_limit and bucket.remaining > 0:
-            bucket.remaining -= 1
-        call.status = result.status
-        self.contract_violations.extend(
-            f"response: {v}"
-            for v in self.contract.check_response(
-                method, path, result.status, None if result.body is _NO_BODY else result.body
             )
-        )
-        return self._respond(request, result, bucket)
+            return self._respond(request, result, bucket)
+
+        return await asyncio.shield(carry_out())
 
     def _respond(self, request: web.Request, result: _Result, bucket: _Bucket) -> web.Response:
         headers = {

@@ -21,7 +21,7 @@ from bot.core.actions import (
 )
 from bot.core.command_parser import parse_commands
 from bot.core.model import Comment, History, Issue, IssueEvent, Snapshot
-from bot.core.reconcile import still_needed
+from bot.core.reconcile import Plan, Proposal, difference
 from bot.core.roles import Caller
 from bot.core.rules import COMMAND_NAMES, load_rules
 from bot.features.lifecycle.decide import reachability, snoozed_until
@@ -55,10 +55,10 @@ def ours(body, id_=100, at=NOW):
     return Comment(id_, BOT, body=body, created_at=at, updated_at=at)
 
 
-def todo(actions, history, issue=ISSUE):
-    """What would be written: the wishes less what is already true."""
-    snapshot = Snapshot(issue, history)
-    return tuple(a for a in (still_needed(x, snapshot) for x in actions) if a is not None)
+def todo(actions, history=None, issue=ISSUE):
+    """What would be written: the wishes less what is already true, in order."""
+    snapshot = Snapshot(issue, history or History(bot_login=BOT))
+    return difference(Plan((Proposal("commands", tuple(actions)),)), snapshot).actions
 
 
 def test_every_command_is_registered_with_help():
@@ -94,7 +94,7 @@ def test_named_users_and_teams_and_disabled():
 
 def test_label_resolves_spelling_and_skips_present():
     result = run("/label pep 541, URGENT", repo_labels=RULES.labels)
-    assert result.changes == (AddLabels("/label by a maintainer", ("urgent",)),)
+    assert todo(result.changes) == (AddLabels("/label by a maintainer", ("urgent",)),)
     assert result.problems == ()
 
 
@@ -114,7 +114,7 @@ def test_unknown_label_suggests_nearest_and_adds_the_rest():
 
 def test_unlabel_of_absent_label_is_success_and_idempotent():
     result = run("/unlabel urgent\n/unlabel PEP 541", repo_labels=RULES.labels)
-    assert result.changes == (RemoveLabel("/unlabel by a maintainer", "PEP 541"),)
+    assert todo(result.changes) == (RemoveLabel("/unlabel by a maintainer", "PEP 541"),)
     assert result.problems == ()
 
 
@@ -166,7 +166,7 @@ def test_commands_apply_in_order_against_the_evolving_state():
 
 def test_awaiting_adds_the_triage_label_once():
     result = run("/awaiting\n/waiting")
-    assert result.changes == (
+    assert todo(result.changes) == (
         AddLabels("/awaiting: waiting on the requester", ("status: awaiting response",)),
     )
 
@@ -212,7 +212,9 @@ def test_pep541_contacted_records_attempts_and_the_start_label():
     replay = run("/pep541 contacted", issue=issue, history=history).changes
     assert todo(replay, history, issue) == ()
     later = NOW + timedelta(days=14)
-    (edit,) = run("/pep541 contacted", issue=issue, history=history, at=later).changes
+    (edit,) = todo(
+        run("/pep541 contacted", issue=issue, history=history, at=later).changes, history, issue
+    )
     state = markers.read(edit.body, "pep541-clock")
     assert state["attempts"] == ["2024-05-01T12:00:00Z", "2024-05-15T12:00:00Z"]
     edited = History(comments=(ours(edit.body),), bot_login=BOT)

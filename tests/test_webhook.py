@@ -1,4 +1,4 @@
-"""The web endpoints as GitHub and operators meet them (SPEC.md, "Web endpoints")."""
+"""The web endpoints as GitHub and operators meet them."""
 
 from __future__ import annotations
 

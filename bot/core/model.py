@@ -26,8 +26,10 @@ def parse_time(value: Any) -> datetime:
     return EPOCH
 
 
-def is_bot(login: str | None, user_type: str | None = None) -> bool:
-    return user_type == "Bot" or bool(login and login.endswith("[bot]"))
+def is_bot(login: object, user_type: object = None) -> bool:
+    """A bot, by GitHub's account type or an App's login (values from deliveries are untrusted:
+    anything that is not a string is no login)."""
+    return user_type == "Bot" or (isinstance(login, str) and login.endswith("[bot]"))
 
 
 def _user(data: Any) -> tuple[str, str]:

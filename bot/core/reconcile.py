@@ -83,41 +83,87 @@ def merge(proposals: Iterable[Proposal]) -> Plan:
     return Plan(tuple(steps), tuple(overruled))
 
 
-def still_needed(action: Action, snapshot: Snapshot) -> Action | None:
-    """The part of `action` that is not already true of the issue, or None."""
-    issue, history = snapshot.issue, snapshot.history
-    labels = {label.lower() for label in issue.labels}
-    assignees = {user.lower() for user in issue.assignees}
+@dataclass
+class _View:
+    """The issue as the plan's earlier actions leave it."""
+
+    labels: set[str]
+    assignees: set[str]
+    state: str
+    state_reason: str | None
+
+    @classmethod
+    def of(cls, snapshot: Snapshot) -> _View:
+        issue = snapshot.issue
+        return cls(
+            {label.lower() for label in issue.labels},
+            {user.lower() for user in issue.assignees},
+            issue.state,
+            issue.state_reason,
+        )
+
+    def after(self, action: Action) -> None:
+        match action:
+            case AddLabels(labels=names):
+                self.labels |= {name.lower() for name in names}
+            case RemoveLabel(label=name):
+                self.labels.discard(name.lower())
+            case AddAssignees(users=users):
+                self.assignees |= {user.lower() for user in users}
+            case RemoveAssignees(users=users):
+                self.assignees -= {user.lower() for user in users}
+            case Close(state_reason=reason):
+                self.state, self.state_reason = "closed", reason
+            case Reopen():
+                self.state, self.state_reason = "open", "reopened"
+
+
+def still_needed(action: Action, snapshot: Snapshot, view: _View | None = None) -> Action | None:
+    """The part of `action` that is not already true of the issue (as `view`, the plan's
+    earlier actions, leaves it), or None."""
+    view = view or _View.of(snapshot)
     match action:
         case AddLabels(labels=wanted):
-            missing = tuple(name for name in wanted if name.lower() not in labels)
+            missing = tuple(name for name in wanted if name.lower() not in view.labels)
             return AddLabels(action.reason, missing) if missing else None
         case RemoveLabel(label=label):
-            return action if label.lower() in labels else None
+            return action if label.lower() in view.labels else None
         case AddAssignees(users=users):
-            new = tuple(user for user in users if user.lower() not in assignees)
+            new = tuple(user for user in users if user.lower() not in view.assignees)
             return AddAssignees(action.reason, new) if new else None
         case RemoveAssignees(users=users):
-            gone = tuple(user for user in users if user.lower() in assignees)
+            gone = tuple(user for user in users if user.lower() in view.assignees)
             return RemoveAssignees(action.reason, gone) if gone else None
         case SetComment():
-            existing = markers.find(history, *action.identity)
+            existing = markers.find(snapshot.history, *action.identity)
             if existing is None:
                 return action
             said_once = not markers.KINDS[action.marker].edited
             return None if said_once or existing.body.strip() == action.body.strip() else action
         case Close(state_reason=reason):
-            return None if issue.state == "closed" and issue.state_reason == reason else action
+            return None if view.state == "closed" and view.state_reason == reason else action
         case Reopen():
-            return None if issue.state == "open" else action
+            return None if view.state == "open" else action
     return action
 
 
 def difference(plan: Plan, snapshot: Snapshot) -> Plan:
-    """The plan without what is already true."""
+    """The plan without what is already true, each action judged on the issue as the
+    actions before it leave it (`/label x` then `/unlabel x` adds, then removes)."""
+    view = _View.of(snapshot)
+    last_say = {
+        a.identity: a for step in plan.steps for a in step.actions if isinstance(a, SetComment)
+    }
     steps = []
     for step in plan.steps:
-        needed = tuple(a for a in (still_needed(x, snapshot) for x in step.actions) if a)
+        needed = []
+        for action in step.actions:
+            if isinstance(action, SetComment) and last_say[action.identity] is not action:
+                continue  # said again later in the plan: only the last text is posted
+            kept = still_needed(action, snapshot, view)
+            if kept is not None:
+                needed.append(kept)
+                view.after(kept)
         if needed:
-            steps.append(Proposal(step.feature, needed, step.on_failure))
+            steps.append(Proposal(step.feature, tuple(needed), step.on_failure))
     return Plan(tuple(steps), plan.overruled)

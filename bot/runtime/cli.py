@@ -1,4 +1,4 @@
-"""`python -m bot COMMAND`: serve, sweep, check, plan, backtest (SPEC.md, "Commands")."""
+"""`python -m bot COMMAND`: serve, sweep, check, plan, backtest (README, "Commands")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Settings from the environment (SPEC.md, "Configuration"). A bad value stops start-up with
+"""Settings from the environment (README, "Configuration"). A bad value stops start-up with
 one line that names the variable; secrets are held but never shown (not even in repr)."""
 
 from __future__ import annotations
@@ -33,10 +33,6 @@ class Settings:
     rules_path: str = "rules.yaml"
     pypi_url: str = DEFAULT_PYPI_URL
     dry_run: bool = False
-
-    @property
-    def has_credentials(self) -> bool:
-        return bool(self.token or self.app_id)
 
 
 def _url(env: Mapping[str, str], name: str, default: str) -> str:
@@ -111,6 +107,6 @@ def from_env(env: Mapping[str, str] | None = None, *, dry_run: bool = False) -> 
         api_url=_url(env, "GITHUB_API_URL", DEFAULT_API_URL),
         rules_path=env.get("BOT_RULES", "").strip() or "rules.yaml",
         pypi_url=_url(env, "PYPI_URL", DEFAULT_PYPI_URL),
-        # No credentials means nothing can be written: dry-run, as SPEC.md says.
+        # No credentials means nothing can be written: dry-run.
         dry_run=dry_run or not (token or app_id),
     )

@@ -1,4 +1,4 @@
-"""Prometheus series (SPEC.md, "Web endpoints"). One registry per service instance, so tests
+"""Prometheus series (README, "Endpoints"). One registry per service instance, so tests
 and several apps in one process never share counters."""
 
 from __future__ import annotations

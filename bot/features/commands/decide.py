@@ -437,8 +437,8 @@ def _users(inv: Invocation, work: _Work) -> list[str]:
 
 
 def _add_label(work: _Work, label: str, why: str) -> None:
+    work.actions.append(AddLabels(why, (label,)))
     if not work.has_label(label):
-        work.actions.append(AddLabels(why, (label,)))
         work.labels.append(label)
         work.added.add(label.lower())
 
@@ -452,12 +452,12 @@ def _add_label(work: _Work, label: str, why: str) -> None:
     "Add labels (quote a label with spaces, or separate by commas).",
 )
 def _label(inv: Invocation, work: _Work) -> None:
+    # Said even when already true: the plan then knows the label is the maintainer's call.
     found, refused = _label_args(inv, work)
-    new = [label for label in found if not work.has_label(label)]
-    if new:
-        work.actions.append(AddLabels("/label by a maintainer", tuple(new)))
-        work.labels += new
-        work.added.update(label.lower() for label in new)
+    if found:
+        work.actions.append(AddLabels("/label by a maintainer", tuple(found)))
+        work.added.update(label.lower() for label in found if not work.has_label(label))
+        work.labels += [label for label in found if not work.has_label(label)]
     if refused:
         raise _Refused(" ".join(refused))
 
@@ -466,9 +466,8 @@ def _label(inv: Invocation, work: _Work) -> None:
 def _unlabel(inv: Invocation, work: _Work) -> None:
     found, refused = _label_args(inv, work)
     for label in found:
-        if work.has_label(label):
-            work.actions.append(RemoveLabel("/unlabel by a maintainer", label))
-            work.labels = [x for x in work.labels if x.lower() != label.lower()]
+        work.actions.append(RemoveLabel("/unlabel by a maintainer", label))
+        work.labels = [x for x in work.labels if x.lower() != label.lower()]
     if refused:
         raise _Refused(" ".join(refused))
 
