@@ -218,9 +218,6 @@ class RepoRules:
     def category(self, name: str | None) -> Category | None:
         return next((c for c in self.categories if c.name == name), None)
 
-    def category_for_label(self, label: str) -> Category | None:
-        return next((c for c in self.categories if c.label == label), None)
-
 
 @dataclass(frozen=True)
 class BotSettings:
