@@ -2,6 +2,11 @@
 
 Specs turn YAML nodes into Python values (dataclasses, tuples, compiled patterns) and collect
 `Problem`s instead of stopping at the first, so `bot check` reports every mistake at once.
+
+`spec_for(SomeDataclass)` derives the spec from the dataclass's annotations, so a key is declared
+once, as a field with its type and default. Constraints a type cannot say are `Annotated`
+metadata (`Min`, `OneOf`, `Placeholders`); a check across fields is the dataclass's
+`validate(self) -> str | None` method.
 """
 
 from __future__ import annotations
@@ -9,13 +14,14 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import string
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
-from bot.core.patterns import PatternError, compile_pattern
+from bot.core.patterns import Pattern, PatternError, compile_pattern
 
 
 @dataclass(frozen=True, order=True)
@@ -270,6 +276,103 @@ class Obj(Spec):
                 problems.add(node, message)
                 return _INVALID
         return value
+
+
+# --- specs derived from type annotations ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Min:
+    """`Annotated[int, Min(1)]`: the least a number may be. Without it a number must be at
+    least 0; `Min(None)` lets it be anything, negative too (a score that counts against)."""
+
+    value: float | None
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """`Annotated[str, OneOf(("a", "b"))]`: the string must be one of these."""
+
+    choices: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Placeholders:
+    """`Annotated[str, Placeholders(names)]`: a reply text; its `{placeholder}`s must be among
+    `names`, and literal braces are written `{{` and `}}`."""
+
+    names: frozenset[str]
+
+
+def spec_for(tp: Any) -> Spec:
+    """The spec for a type annotation:
+
+    - `str` is a non-empty string (`OneOf`: one of some choices; `Placeholders`: a reply text),
+      `bool` true or false, `int` an integer and `float` any number (at least 0 unless `Min`
+      says otherwise), `Pattern` an RE2 regular expression;
+    - `tuple[X, ...]` is a list of X; a single X may be written without the list unless X is
+      a dataclass;
+    - `dict[K, V]` is a mapping with free keys (K is `str` or `Pattern`);
+    - a dataclass is a mapping with its `init` fields as keys; a field without a default is
+      required, and a `validate(self) -> str | None` method checks the loaded value;
+    - `X | None` is X: the key may be left out, but not written as null.
+
+    Anything else is a TypeError, so a rules dataclass cannot declare a key the loader can't read.
+    """
+    return _spec(tp, ())
+
+
+def _spec(tp: Any, constraints: tuple[Any, ...]) -> Spec:
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is Annotated:
+        return _spec(args[0], (*constraints, *tp.__metadata__))
+    if origin in (Union, types.UnionType):
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) != 1 or len(args) != 2:
+            raise TypeError(f"no spec for {tp!r}: the only union allowed is X | None")
+        return _spec(rest[0], constraints)
+
+    def only(*kinds: type) -> None:
+        extra = [c for c in constraints if not isinstance(c, kinds)]
+        if extra:
+            raise TypeError(f"{extra[0]!r} does not apply to {tp!r}")
+
+    def pick(kind: type) -> Any:
+        return next((c for c in reversed(constraints) if isinstance(c, kind)), None)
+
+    if tp is bool:
+        only()
+        return Bool()
+    if tp is str:
+        only(OneOf, Placeholders)
+        choices, placeholders = pick(OneOf), pick(Placeholders)
+        if placeholders is not None:
+            if choices is not None:
+                raise TypeError("a string is either OneOf choices or a reply text, not both")
+            return Template(placeholders.names)
+        return Str(choices.choices if choices is not None else ())
+    if tp is int or tp is float:
+        only(Min)
+        minimum = pick(Min)
+        return Num(minimum=0 if minimum is None else minimum.value, integer=tp is int)
+    if tp is Pattern:
+        only()
+        return Regex()
+    if origin is tuple:
+        only()
+        if len(args) != 2 or args[1] is not Ellipsis:
+            raise TypeError(f"no spec for {tp!r}: a list is tuple[X, ...]")
+        item = _spec(args[0], ())
+        return ListOf(item, scalar_ok=not isinstance(item, Obj))
+    if origin is dict:
+        only()
+        return MapOf(_spec(args[0], ()), _spec(args[1], ()))
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        only()
+        hints = get_type_hints(tp, include_extras=True)
+        fields = {f.name: _spec(hints[f.name], ()) for f in dataclasses.fields(tp) if f.init}
+        return Obj(tp, fields, check=getattr(tp, "validate", None))
+    raise TypeError(f"no spec for {tp!r}")
 
 
 def load_document(text: str, spec: Spec) -> tuple[Any, Problems]:
