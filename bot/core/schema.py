@@ -310,8 +310,8 @@ def spec_for(tp: Any) -> Spec:
     - `str` is a non-empty string (`OneOf`: one of some choices; `Placeholders`: a reply text),
       `bool` true or false, `int` an integer and `float` any number (at least 0 unless `Min`
       says otherwise), `Pattern` an RE2 regular expression;
-    - `tuple[X, ...]` is a list of X; a single X may be written without the list unless X is
-      a dataclass;
+    - `tuple[X, ...]` is a list of X; a single scalar X may be written without the list (a
+      list of dataclasses is always written as a list);
     - `dict[K, V]` is a mapping with free keys (K is `str` or `Pattern`);
     - a dataclass is a mapping with its `init` fields as keys; a field without a default is
       required, and a `validate(self) -> str | None` method checks the loaded value;
