@@ -161,7 +161,11 @@ def test_any_broken_rules_file_is_an_error_with_its_line(text):
     ("text", "message"),
     [
         ("repositories:\n  pypi/support:\n\tlabels: []\n", "rules.yaml:3:"),  # a tab
-        ("- just\n- a list\n", "rules.yaml:1:"),
+        ("- just\n- a list\n", "rules.yaml:1: expected a mapping of keys to values"),
+        (
+            MINIMAL + "    triage: {skip_bots: maybe}\n",
+            "rules.yaml:16: skip_bots: expected true or false, got 'maybe'",
+        ),
         ("repositories:\n  pypi/support:\n    labels: [a, a]\n", "rules.yaml:"),
         (MINIMAL.replace('verification_complete: "Thanks"', "verification_complete: [a]"), ":6:"),
         (MINIMAL + "    lifecycle: {awaiting_response: {nudge_after_days: -3}}\n", ":16:"),

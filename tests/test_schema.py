@@ -122,15 +122,15 @@ def test_init_false_fields_are_not_keys():
     ("text", "expected"),
     [
         ("title: t\ncount: 0\n", "2: must be at least 1"),
-        ("title: t\ncount: 2.5\n", "2: expected an integer, got '2.5'"),
+        ("title: t\ncount: 2.5\n", "2: count: expected an integer, got '2.5'"),
         ("title: t\ndays: -1\n", "2: must be at least 0"),
         ("title: t\nrole: admin\n", "2: 'admin' is not one of read, write"),
         ("title: t\nlimit: 0\n", "2: must be at least 1"),
         ("title: t\n\nscores: {'(a)\\1': 1}\n", "3: bad regular expression '(a)\\\\1'"),
         ("title: t\nreplies:\n  hi: 'Hi {autor}'\n", "3: unknown placeholder {autor} in reply"),
         ("title: t\nreplies:\n  hi: 'a { b'\n", "3: bad reply template"),
-        ("title: t\nlogin:\n", "2: expected a string"),
-        ("title: ''\n", "1: expected a non-empty string"),
+        ("title: t\nlogin:\n", "2: login: expected a string"),
+        ("title: ''\n", "1: title: expected a non-empty string"),
         ("enabled: false\n", "1: missing required key 'title'"),
         ("title: t\ntitel: u\n", "2: unknown key 'titel' (did you mean 'title'?)"),
         ("title: t\ntitle: u\n", "2: duplicate key 'title' (first on line 1)"),
@@ -154,7 +154,9 @@ def test_a_single_scalar_may_stand_for_a_list_but_a_list_of_mappings_is_a_list()
     assert loaded("title: t\nlabels:\n").labels == ()
     for items in ("x", "{name: x, when: {words: w}}"):
         _, problems = load(f"title: t\nitems: {items}\n")
-        assert len(problems) == 1 and problems[0].startswith("2: expected a list of"), problems
+        assert len(problems) == 1 and problems[0].startswith("2: items: expected a list of"), (
+            problems
+        )
 
 
 def test_an_optional_field_is_its_type_and_may_be_left_out():
@@ -191,3 +193,23 @@ def test_a_dataclass_with_an_unreadable_field_is_refused_at_once():
 
     with pytest.raises(TypeError):
         spec_for(Bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- a list\n", "1: expected a mapping of keys to values"),
+        ("title: t\nenabled: maybe\n", "2: enabled: expected true or false, got 'maybe'"),
+        ("title: t\nextra: [a]\n", "2: extra: expected a mapping of keys to values"),
+        ("title: t\nitems: [x]\n", "2: items: expected a mapping of keys to values"),
+        ("title: t\nlabels: {a: b}\n", "2: labels: expected a list of strings"),
+        ("title: t\nlabels: [a, [b]]\n", "2: labels: expected a string"),
+        ("title: t\nscores: [a]\n", "2: scores: expected a mapping of regular expressions to"),
+        ("title: t\nscores: {a: x}\n", "2: scores: expected an integer, got 'x'"),
+        ("title: t\nscores: {[a]: 1}\n", "2: scores: expected a regular expression"),
+        ("title: !!python/name:os.system t\n", "1: title: expected a string, not a value tagged"),
+    ],
+)
+def test_a_value_of_the_wrong_kind_names_its_key_in_plain_words(text, expected):
+    _, problems = load(text)
+    assert any(p.startswith(expected) for p in problems), problems
