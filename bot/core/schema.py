@@ -339,10 +339,10 @@ def spec_for(tp: Any) -> Spec:
       says otherwise), `Pattern` an RE2 regular expression;
     - `tuple[X, ...]` is a list of X; a single scalar X may be written without the list (a
       list of dataclasses is always written as a list);
-    - `dict[K, V]` is a mapping with free keys (K is `str` or `Pattern`);
+    - `dict[K, V]` is a mapping with free keys, each a K, to values, each a V;
     - a dataclass is a mapping with its `init` fields as keys; a field without a default is
       required, and a `validate(self) -> str | None` method checks the loaded value;
-    - `X | None` is X: the key may be left out, but not written as null.
+    - `X | None` is X; None can only be the default, for a key left out.
 
     Anything else is a TypeError, so a rules dataclass cannot declare a key the loader can't read.
     """
