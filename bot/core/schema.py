@@ -70,12 +70,9 @@ _CONSTRUCTOR = yaml.SafeLoader("")  # only its scalar constructors are used
 
 
 class Str(Spec):
-    def __init__(
-        self, choices: tuple[str, ...] = (), allow_empty: bool = False, *, name: str | None = None
-    ) -> None:
+    def __init__(self, choices: tuple[str, ...] = (), *, name: str | None = None) -> None:
         super().__init__(name=name)
         self.choices = choices
-        self.allow_empty = allow_empty
         if choices:
             self.what = "one of " + ", ".join(choices)
             self.plural = "strings, each " + self.what
@@ -92,7 +89,7 @@ class Str(Spec):
         if self.choices and value not in self.choices:
             problems.add(node, f"{value!r} is not {self.what}")
             return _INVALID
-        if not value.strip() and not self.allow_empty:
+        if not value.strip():
             return self.expected(node, problems, what="a non-empty string")
         return value
 
