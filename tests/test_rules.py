@@ -192,15 +192,21 @@ def test_the_pattern_set_finds_what_separate_searches_find():
 @pytest.mark.parametrize(
     ("addition", "message"),
     [
-        ("    triage: {min_score: 0}\n", "must be at least 1"),
-        ("    lifecycle: {reachability: {attempts: 0}}\n", "must be at least 1"),
-        ("    lifecycle: {sweep_interval_minutes: 0.5}\n", "must be at least 1"),
-        ("    lifecycle: {write_budget: 2.5}\n", "expected an integer"),
-        ("    commands: {minimum_role: owner}\n", "'owner' is not one of read, triage, write"),
+        ("    triage: {min_score: 0}\n", "min_score: must be at least 1"),
+        ("    lifecycle: {reachability: {attempts: 0}}\n", "attempts: must be at least 1"),
+        (
+            "    lifecycle: {sweep_interval_minutes: 0.5}\n",
+            "sweep_interval_minutes: must be at least 1",
+        ),
+        ("    lifecycle: {write_budget: 2.5}\n", "write_budget: expected an integer"),
+        (
+            "    commands: {minimum_role: owner}\n",
+            "minimum_role: 'owner' is not one of read, triage, write",
+        ),
         ("    replies: {x: '{'}\n", "bad reply template"),
         ("    misfilings: [{name: x, when: {unless: a}}]\n", "give at least one of patterns"),
         ("    misfilings: {name: x, when: {patterns: a}}\n", "expected a list of"),
-        ("    name_intelligence: {similar_label: null}\n", "expected a string"),
+        ("    name_intelligence: {similar_label: null}\n", "similar_label: expected a string"),
     ],
 )
 def test_constraints_declared_on_the_dataclasses_are_enforced_with_their_line(addition, message):

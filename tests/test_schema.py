@@ -121,11 +121,11 @@ def test_init_false_fields_are_not_keys():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("title: t\ncount: 0\n", "2: must be at least 1"),
+        ("title: t\ncount: 0\n", "2: count: must be at least 1"),
         ("title: t\ncount: 2.5\n", "2: count: expected an integer, got '2.5'"),
-        ("title: t\ndays: -1\n", "2: must be at least 0"),
-        ("title: t\nrole: admin\n", "2: 'admin' is not one of read, write"),
-        ("title: t\nlimit: 0\n", "2: must be at least 1"),
+        ("title: t\ndays: -1\n", "2: days: must be at least 0"),
+        ("title: t\nrole: admin\n", "2: role: 'admin' is not one of read, write"),
+        ("title: t\nlimit: 0\n", "2: limit: must be at least 1"),
         ("title: t\n\nscores: {'(a)\\1': 1}\n", "3: bad regular expression '(a)\\\\1'"),
         ("title: t\nreplies:\n  hi: 'Hi {autor}'\n", "3: unknown placeholder {autor} in reply"),
         ("title: t\nreplies:\n  hi: 'a { b'\n", "3: bad reply template"),

@@ -43,18 +43,20 @@ class Spec:
     plural = "values"  # the same, several: "a list of {plural}"
 
     def __init__(self, *, name: str | None = None) -> None:
-        self.name = name  # the key whose value this is; a message about its type names it
+        self.name = name  # the key whose value this is; a message about its kind names it
 
     def load(self, node: yaml.Node, problems: Problems) -> Any:
         raise NotImplementedError
 
+    def refuse(self, node: yaml.Node, problems: Problems, message: str) -> Any:
+        """Record why `node` is not a value for this key, naming the key; returns _INVALID."""
+        problems.add(node, f"{self.name}: {message}" if self.name else message)
+        return _INVALID
+
     def expected(
         self, node: yaml.Node, problems: Problems, detail: str = "", what: str | None = None
     ) -> Any:
-        """Record that `node` is not what this spec takes, naming the key; returns _INVALID."""
-        where = f"{self.name}: " if self.name else ""
-        problems.add(node, f"{where}expected {what or self.what}{detail}")
-        return _INVALID
+        return self.refuse(node, problems, f"expected {what or self.what}{detail}")
 
 
 def _scalar(node: yaml.Node, problems: Problems, spec: Spec) -> Any:
@@ -87,8 +89,7 @@ class Str(Spec):
             return self.expected(node, problems)
         value = str(value)
         if self.choices and value not in self.choices:
-            problems.add(node, f"{value!r} is not {self.what}")
-            return _INVALID
+            return self.refuse(node, problems, f"{value!r} is not {self.what}")
         if not value.strip():
             return self.expected(node, problems, what="a non-empty string")
         return value
@@ -137,8 +138,7 @@ class Num(Spec):
         if not ok or isinstance(value, bool):
             return self.expected(node, problems, f", got {node.value!r}")
         if self.minimum is not None and value < self.minimum:
-            problems.add(node, f"must be at least {self.minimum}")
-            return _INVALID
+            return self.refuse(node, problems, f"must be at least {self.minimum}")
         return value
 
 
