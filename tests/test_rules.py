@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.rules import RulesError, load_rules, parse_rules
+from bot.core.rules import RulesError, Triage, load_rules, parse_rules
+from bot.core.schema import load_document, spec_for
 from tests.conftest import ROOT, run_bot
 
 MINIMAL = """\
@@ -159,7 +161,11 @@ def test_any_broken_rules_file_is_an_error_with_its_line(text):
     ("text", "message"),
     [
         ("repositories:\n  pypi/support:\n\tlabels: []\n", "rules.yaml:3:"),  # a tab
-        ("- just\n- a list\n", "rules.yaml:1:"),
+        ("- just\n- a list\n", "rules.yaml:1: expected a mapping of keys to values"),
+        (
+            MINIMAL + "    triage: {skip_bots: maybe}\n",
+            "rules.yaml:16: skip_bots: expected true or false, got 'maybe'",
+        ),
         ("repositories:\n  pypi/support:\n    labels: [a, a]\n", "rules.yaml:"),
         (MINIMAL.replace('verification_complete: "Thanks"', "verification_complete: [a]"), ":6:"),
         (MINIMAL + "    lifecycle: {awaiting_response: {nudge_after_days: -3}}\n", ":16:"),
@@ -181,3 +187,54 @@ def test_the_pattern_set_finds_what_separate_searches_find():
         expected = {p.source for p in every if p.search(text)}
         assert expected <= rules.patterns.matching(text)
         assert {p.source for p in every} & rules.patterns.matching(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("addition", "message"),
+    [
+        ("    triage: {min_score: 0}\n", "min_score: must be at least 1"),
+        ("    lifecycle: {reachability: {attempts: 0}}\n", "attempts: must be at least 1"),
+        (
+            "    lifecycle: {sweep_interval_minutes: 0.5}\n",
+            "sweep_interval_minutes: must be at least 1",
+        ),
+        ("    lifecycle: {write_budget: 2.5}\n", "write_budget: expected an integer"),
+        (
+            "    commands: {minimum_role: owner}\n",
+            "minimum_role: 'owner' is not one of read, triage, write",
+        ),
+        ("    replies: {x: '{'}\n", "bad reply template"),
+        ("    misfilings: [{name: x, when: {unless: a}}]\n", "give at least one of patterns"),
+        ("    misfilings: {name: x, when: {patterns: a}}\n", "expected a list of"),
+        ("    name_intelligence: {similar_label: null}\n", "similar_label: expected a string"),
+    ],
+)
+def test_constraints_declared_on_the_dataclasses_are_enforced_with_their_line(addition, message):
+    lines = errors(MINIMAL + addition)
+    assert any(x.startswith("rules.yaml:16:") and message in x for x in lines), lines
+
+
+def test_scores_may_be_negative_and_one_item_may_stand_for_a_list():
+    text = MINIMAL + (
+        "          title: {'(?i)wheel': -2}\n"
+        "    commands: {users: alice, aliases: {close: shut}}\n"
+        "    name_intelligence: {project_fields: Project}\n"
+    )
+    repo = parse_rules(text).for_repo("pypi/support")
+    assert list(repo.categories[0].recognise.title.values()) == [-2]
+    assert repo.commands.users == ("alice",)
+    assert repo.commands.aliases == {"close": ("shut",)}
+    assert repo.name_intelligence.project_fields == ("Project",)
+    assert repo.name_intelligence.similar_label is None  # `str | None`, left out
+
+
+def test_a_new_rules_key_needs_only_its_dataclass_field():
+    @dataclass(frozen=True)
+    class TriageWithGreeting(Triage):
+        greeting: str | None = None
+
+    text = "min_score: 2\ngreeting: hello\n"
+    assert "unknown key 'greeting'" in load_document(text, spec_for(Triage))[1][0].message
+    value, problems = load_document(text, spec_for(TriageWithGreeting))
+    assert not problems
+    assert (value.min_score, value.greeting, value.skip_bots) == (2, "hello", True)

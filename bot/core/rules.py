@@ -10,20 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
 from bot.core.patterns import Pattern, PatternSet
-from bot.core.schema import (
-    Bool,
-    ListOf,
-    MapOf,
-    Num,
-    Obj,
-    Problem,
-    Regex,
-    Str,
-    Template,
-    load_document,
-)
+from bot.core.schema import Min, OneOf, Placeholders, Problem, load_document, spec_for
 
 ROLES = ("read", "triage", "write", "maintain", "admin")
 
@@ -43,6 +33,14 @@ REPLY_FIELDS = frozenset(
 )
 
 
+# The dataclasses below are the rules file's schema: each field is a key, with its type and
+# default (`spec_for` in bot/core/schema.py reads them). A number must be at least 0 unless its
+# annotation says otherwise.
+Score = Annotated[int, Min(None)]  # a recognition score; a negative one counts against
+Role = Annotated[str, OneOf(ROLES)]
+ReplyText = Annotated[str, Placeholders(REPLY_FIELDS)]
+
+
 class RulesError(Exception):
     def __init__(self, path: str, problems: list[Problem]) -> None:
         self.path = path
@@ -57,10 +55,10 @@ class RulesError(Exception):
 class Recognition:
     """Scores that point at a category. The category with the highest total wins."""
 
-    headings: dict[str, int] = field(default_factory=dict)  # normalised form heading -> score
-    title: dict[Pattern, int] = field(default_factory=dict)
-    text: dict[Pattern, int] = field(default_factory=dict)  # searched in the body
-    labels: dict[str, int] = field(default_factory=dict)
+    headings: dict[str, Score] = field(default_factory=dict)  # normalised form heading -> score
+    title: dict[Pattern, Score] = field(default_factory=dict)
+    text: dict[Pattern, Score] = field(default_factory=dict)  # searched in the body
+    labels: dict[str, Score] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -72,6 +70,11 @@ class TextMatch:
     headings: tuple[str, ...] = ()
     checked: tuple[Pattern, ...] = ()
     unless: tuple[Pattern, ...] = ()
+
+    def validate(self) -> str | None:
+        if self.patterns or self.headings or self.checked:
+            return None
+        return "give at least one of patterns, headings, checked"
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,7 @@ class QueuePosition:
 
 @dataclass(frozen=True)
 class Triage:
-    min_score: int = 3
+    min_score: Annotated[int, Min(1)] = 3
     awaiting_label: str = "status: awaiting response"
     skip_maintainers: bool = True
     skip_bots: bool = True
@@ -137,7 +140,7 @@ class Triage:
 
 @dataclass(frozen=True)
 class Commands:
-    minimum_role: str = "triage"
+    minimum_role: Role = "triage"
     users: tuple[str, ...] = ()
     teams: tuple[str, ...] = ()  # "org/team-slug"
     author_may: tuple[str, ...] = ("close", "reopen", "help")
@@ -168,9 +171,9 @@ class Exemptions:
 @dataclass(frozen=True)
 class ReachabilityClock:
     start_label: str | None = None
-    interval_days: float = 14
-    attempts: int = 3
-    decision_after_days: float = 42
+    interval_days: Annotated[float, Min(1)] = 14
+    attempts: Annotated[int, Min(1)] = 3
+    decision_after_days: Annotated[float, Min(1)] = 42
     ready_label: str | None = None
     reminder_reply: str = "pep541_reminder"
     ready_reply: str = "pep541_ready"
@@ -178,8 +181,8 @@ class ReachabilityClock:
 
 @dataclass(frozen=True)
 class Lifecycle:
-    sweep_interval_minutes: float = 60
-    write_budget: int = 200
+    sweep_interval_minutes: Annotated[float, Min(1)] = 60
+    write_budget: Annotated[int, Min(1)] = 200
     awaiting_response: AwaitingResponse = field(default_factory=AwaitingResponse)
     maintainer_response: MaintainerResponse = field(default_factory=MaintainerResponse)
     exempt: Exemptions = field(default_factory=Exemptions)
@@ -200,7 +203,7 @@ class RepoRules:
     labels: tuple[str, ...]
     categories: tuple[Category, ...] = ()
     misfilings: tuple[Misfiling, ...] = ()
-    replies: dict[str, str] = field(default_factory=dict)
+    replies: dict[str, ReplyText] = field(default_factory=dict)
     triage: Triage = field(default_factory=Triage)
     commands: Commands = field(default_factory=Commands)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
@@ -217,9 +220,6 @@ class RepoRules:
 
     def category(self, name: str | None) -> Category | None:
         return next((c for c in self.categories if c.name == name), None)
-
-    def category_for_label(self, label: str) -> Category | None:
-        return next((c for c in self.categories if c.label == label), None)
 
 
 @dataclass(frozen=True)
@@ -240,158 +240,8 @@ class Rules:
         return next((r for n, r in self.repositories.items() if n.lower() == lowered), None)
 
 
-# --- the schema -------------------------------------------------------------------------
-
-_names = ListOf(Str())
-_text_match = Obj(
-    TextMatch,
-    {
-        "patterns": ListOf(Regex()),
-        "headings": _names,
-        "checked": ListOf(Regex()),
-        "unless": ListOf(Regex()),
-    },
-    check=lambda m: (
-        None
-        if m.patterns or m.headings or m.checked
-        else "give at least one of patterns, headings, checked"
-    ),
-)
-
-_SPEC = Obj(
-    Rules,
-    {
-        "bot": Obj(BotSettings, {"ignore_other_bots": Bool(), "login": Str()}),
-        "repositories": MapOf(
-            Str(),
-            Obj(
-                RepoRules,
-                {
-                    "labels": _names,
-                    "categories": ListOf(
-                        Obj(
-                            Category,
-                            {
-                                "name": Str(),
-                                "label": Str(),
-                                "recognise": Obj(
-                                    Recognition,
-                                    {
-                                        "headings": MapOf(Str(), Num(integer=True, minimum=None)),
-                                        "title": MapOf(Regex(), Num(integer=True, minimum=None)),
-                                        "text": MapOf(Regex(), Num(integer=True, minimum=None)),
-                                        "labels": MapOf(Str(), Num(integer=True, minimum=None)),
-                                    },
-                                ),
-                                "sub_labels": ListOf(
-                                    Obj(SubLabel, {"label": Str(), "when": _text_match})
-                                ),
-                                "assign": Obj(Assignment, {"users": _names, "pool": _names}),
-                                "required": ListOf(
-                                    Obj(
-                                        RequiredField,
-                                        {
-                                            "headings": _names,
-                                            "describe": Str(),
-                                            "checkbox": Bool(),
-                                        },
-                                    )
-                                ),
-                                "title_placeholders": Bool(),
-                                "complete_reply": Str(),
-                                "maintainer_response_days": Num(),
-                            },
-                        ),
-                        scalar_ok=False,
-                    ),
-                    "misfilings": ListOf(
-                        Obj(
-                            Misfiling,
-                            {
-                                "name": Str(),
-                                "when": _text_match,
-                                "categories": _names,
-                                "category": Str(),
-                                "drop_category": Bool(),
-                                "labels": _names,
-                                "reply": Str(),
-                                "skip_verification": Bool(),
-                            },
-                        ),
-                        scalar_ok=False,
-                    ),
-                    "replies": MapOf(Str(), Template(REPLY_FIELDS)),
-                    "triage": Obj(
-                        Triage,
-                        {
-                            "min_score": Num(integer=True, minimum=1),
-                            "awaiting_label": Str(),
-                            "skip_maintainers": Bool(),
-                            "skip_bots": Bool(),
-                            "verification_reply": Str(),
-                            "complete_note": Str(),
-                            "queue_position": Obj(
-                                QueuePosition, {"enabled": Bool(), "reply": Str()}
-                            ),
-                        },
-                    ),
-                    "commands": Obj(
-                        Commands,
-                        {
-                            "minimum_role": Str(ROLES),
-                            "users": _names,
-                            "teams": _names,
-                            "author_may": _names,
-                            "aliases": MapOf(Str(), _names),
-                            "disabled": _names,
-                        },
-                    ),
-                    "lifecycle": Obj(
-                        Lifecycle,
-                        {
-                            "sweep_interval_minutes": Num(minimum=1),
-                            "write_budget": Num(integer=True, minimum=1),
-                            "awaiting_response": Obj(
-                                AwaitingResponse,
-                                {
-                                    "nudge_after_days": Num(),
-                                    "close_after_days": Num(),
-                                    "days_after_nudge": Num(),
-                                    "nudge_reply": Str(),
-                                    "close_reply": Str(),
-                                },
-                            ),
-                            "maintainer_response": Obj(MaintainerResponse, {"label": Str()}),
-                            "exempt": Obj(Exemptions, {"labels": _names, "assigned": Bool()}),
-                            "reachability": Obj(
-                                ReachabilityClock,
-                                {
-                                    "start_label": Str(),
-                                    "interval_days": Num(minimum=1),
-                                    "attempts": Num(integer=True, minimum=1),
-                                    "decision_after_days": Num(minimum=1),
-                                    "ready_label": Str(),
-                                    "reminder_reply": Str(),
-                                    "ready_reply": Str(),
-                                },
-                            ),
-                        },
-                    ),
-                    "name_intelligence": Obj(
-                        NameIntelligence,
-                        {
-                            "enabled": Bool(),
-                            "category": Str(),
-                            "project_fields": _names,
-                            "username_fields": _names,
-                            "similar_label": Str(),
-                        },
-                    ),
-                },
-            ),
-        ),
-    },
-)
+# The schema of the rules file, derived from the dataclasses above.
+_SPEC = spec_for(Rules)
 
 # Slash commands the bot implements; aliases and permissions in the rules refer to these.
 COMMAND_NAMES = (

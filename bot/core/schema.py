@@ -2,6 +2,11 @@
 
 Specs turn YAML nodes into Python values (dataclasses, tuples, compiled patterns) and collect
 `Problem`s instead of stopping at the first, so `bot check` reports every mistake at once.
+
+`spec_for(SomeDataclass)` derives the spec from the dataclass's annotations, so a key is declared
+once, as a field with its type and default. Constraints a type cannot say are `Annotated`
+metadata (`Min`, `OneOf`, `Placeholders`); a check across fields is the dataclass's
+`validate(self) -> str | None` method.
 """
 
 from __future__ import annotations
@@ -9,13 +14,14 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import string
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
-from bot.core.patterns import PatternError, compile_pattern
+from bot.core.patterns import Pattern, PatternError, compile_pattern
 
 
 @dataclass(frozen=True, order=True)
@@ -33,54 +39,67 @@ _INVALID = object()  # a value that failed validation; its problem is already re
 
 
 class Spec:
-    what = "a value"
+    what = "a value"  # what the spec takes, as a message says it: "expected {what}"
+    plural = "values"  # the same, several: "a list of {plural}"
+
+    def __init__(self, *, name: str | None = None) -> None:
+        self.name = name  # the key whose value this is; a message about its kind names it
 
     def load(self, node: yaml.Node, problems: Problems) -> Any:
         raise NotImplementedError
 
+    def refuse(self, node: yaml.Node, problems: Problems, message: str) -> Any:
+        """Record why `node` is not a value for this key, naming the key; returns _INVALID."""
+        problems.add(node, f"{self.name}: {message}" if self.name else message)
+        return _INVALID
+
+    def expected(
+        self, node: yaml.Node, problems: Problems, detail: str = "", what: str | None = None
+    ) -> Any:
+        return self.refuse(node, problems, f"expected {what or self.what}{detail}")
+
 
 def _scalar(node: yaml.Node, problems: Problems, spec: Spec) -> Any:
     if not isinstance(node, yaml.ScalarNode):
-        problems.add(node, f"expected {spec.what}")
-        return _INVALID
+        return spec.expected(node, problems)
     try:
         return _CONSTRUCTOR.construct_object(node)
     except yaml.YAMLError:  # a tag the safe loader does not know, such as !!python/...
-        problems.add(node, f"expected {spec.what}, not a value tagged {node.tag}")
-        return _INVALID
+        return spec.expected(node, problems, f", not a value tagged {node.tag}")
 
 
 _CONSTRUCTOR = yaml.SafeLoader("")  # only its scalar constructors are used
 
 
 class Str(Spec):
-    def __init__(self, choices: tuple[str, ...] = (), allow_empty: bool = False) -> None:
+    def __init__(self, choices: tuple[str, ...] = (), *, name: str | None = None) -> None:
+        super().__init__(name=name)
         self.choices = choices
-        self.allow_empty = allow_empty
-        self.what = "one of " + ", ".join(choices) if choices else "a string"
+        if choices:
+            self.what = "one of " + ", ".join(choices)
+            self.plural = "strings, each " + self.what
+        else:
+            self.what, self.plural = "a string", "strings"
 
     def load(self, node: yaml.Node, problems: Problems) -> Any:
         value = _scalar(node, problems, self)
         if value is _INVALID:
             return value
         if value is None or isinstance(value, bool | dict | list):
-            problems.add(node, f"expected {self.what}")
-            return _INVALID
+            return self.expected(node, problems)
         value = str(value)
         if self.choices and value not in self.choices:
-            problems.add(node, f"{value!r} is not {self.what}")
-            return _INVALID
-        if not value.strip() and not self.allow_empty:
-            problems.add(node, "expected a non-empty string")
-            return _INVALID
+            return self.refuse(node, problems, f"{value!r} is not {self.what}")
+        if not value.strip():
+            return self.expected(node, problems, what="a non-empty string")
         return value
 
 
 class Template(Str):
     """A reply text with `{placeholder}` fields from a fixed set."""
 
-    def __init__(self, fields: frozenset[str]) -> None:
-        super().__init__()
+    def __init__(self, fields: frozenset[str], *, name: str | None = None) -> None:
+        super().__init__(name=name)
         self.fields = fields
 
     def load(self, node: yaml.Node, problems: Problems) -> Any:
@@ -102,10 +121,14 @@ class Template(Str):
 
 
 class Num(Spec):
-    def __init__(self, minimum: float | None = 0, integer: bool = False) -> None:
+    def __init__(
+        self, minimum: float | None = 0, integer: bool = False, *, name: str | None = None
+    ) -> None:
+        super().__init__(name=name)
         self.minimum = minimum
         self.integer = integer
         self.what = "an integer" if integer else "a number"
+        self.plural = "integers" if integer else "numbers"
 
     def load(self, node: yaml.Node, problems: Problems) -> Any:
         value = _scalar(node, problems, self)
@@ -113,30 +136,30 @@ class Num(Spec):
             return value
         ok = isinstance(value, int) if self.integer else isinstance(value, int | float)
         if not ok or isinstance(value, bool):
-            problems.add(node, f"expected {self.what}, got {node.value!r}")
-            return _INVALID
+            return self.expected(node, problems, f", got {node.value!r}")
         if self.minimum is not None and value < self.minimum:
-            problems.add(node, f"must be at least {self.minimum}")
-            return _INVALID
+            return self.refuse(node, problems, f"must be at least {self.minimum}")
         return value
 
 
 class Bool(Spec):
     what = "true or false"
+    plural = "true or false values"
 
     def load(self, node: yaml.Node, problems: Problems) -> Any:
         value = _scalar(node, problems, self)
         if value is not _INVALID and not isinstance(value, bool):
-            problems.add(node, f"expected true or false, got {node.value!r}")
-            return _INVALID
+            return self.expected(node, problems, f", got {node.value!r}")
         return value
 
 
-class Regex(Spec):
-    what = "a regular expression"
+class Regex(Str):
+    def __init__(self, *, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self.what, self.plural = "a regular expression", "regular expressions"
 
     def load(self, node: yaml.Node, problems: Problems) -> Any:
-        value = Str().load(node, problems)
+        value = super().load(node, problems)
         if value is _INVALID:
             return value
         try:
@@ -147,10 +170,12 @@ class Regex(Spec):
 
 
 class ListOf(Spec):
-    def __init__(self, item: Spec, scalar_ok: bool = True) -> None:
+    def __init__(self, item: Spec, scalar_ok: bool = True, *, name: str | None = None) -> None:
+        super().__init__(name=name)
         self.item = item
         self.scalar_ok = scalar_ok  # a single item may be written without the list
-        self.what = f"a list of {item.what}"
+        self.what = f"a list of {item.plural}"
+        self.plural = f"lists of {item.plural}"
 
     def load(self, node: yaml.Node, problems: Problems) -> Any:
         if isinstance(node, yaml.ScalarNode) and node.value == "" and node.tag.endswith("null"):
@@ -159,19 +184,18 @@ class ListOf(Spec):
             if self.scalar_ok and isinstance(node, yaml.ScalarNode):
                 value = self.item.load(node, problems)
                 return _INVALID if value is _INVALID else (value,)
-            problems.add(node, f"expected {self.what}")
-            return _INVALID
+            return self.expected(node, problems)
         values = tuple(self.item.load(child, problems) for child in node.value)
         return _INVALID if any(v is _INVALID for v in values) else values
 
 
 def _mapping_items(
-    node: yaml.Node, problems: Problems, what: str
+    node: yaml.Node, problems: Problems, spec: Spec
 ) -> list[tuple[yaml.Node, yaml.Node]] | None:
     if isinstance(node, yaml.ScalarNode) and node.tag.endswith("null"):
         return []
     if not isinstance(node, yaml.MappingNode):
-        problems.add(node, f"expected {what}")
+        spec.expected(node, problems)
         return None
     seen: dict[str, int] = {}
     for key, _ in node.value:
@@ -188,13 +212,15 @@ def _mapping_items(
 class MapOf(Spec):
     """A mapping with free keys, e.g. reply name -> text."""
 
-    def __init__(self, key: Spec, value: Spec) -> None:
+    def __init__(self, key: Spec, value: Spec, *, name: str | None = None) -> None:
+        super().__init__(name=name)
         self.key = key
         self.value = value
-        self.what = f"a mapping of {key.what} to {value.what}"
+        self.what = f"a mapping of {key.plural} to {value.plural}"
+        self.plural = f"mappings of {key.plural} to {value.plural}"
 
     def load(self, node: yaml.Node, problems: Problems) -> Any:
-        items = _mapping_items(node, problems, self.what)
+        items = _mapping_items(node, problems, self)
         if items is None:
             return _INVALID
         out = {}
@@ -215,22 +241,26 @@ class Obj(Spec):
     """A mapping with fixed keys, loaded into a dataclass. Keys are the dataclass's field names;
     a field without a default is required. `check` returns a problem message or None."""
 
+    what = "a mapping of keys to values"
+    plural = "mappings of keys to values"
+
     def __init__(
         self,
         cls: type,
         fields: Mapping[str, Spec],
         check: Callable[[Any], str | None] | None = None,
-        what: str | None = None,
+        *,
+        name: str | None = None,
     ) -> None:
+        super().__init__(name=name)
         self.cls = cls
         self.fields = dict(fields)
         self.check = check
-        self.what = what or f"a mapping ({cls.__name__})"
         declared = {f.name for f in dataclasses.fields(cls)}
         assert set(self.fields) <= declared, set(self.fields) - declared
 
     def load(self, node: yaml.Node, problems: Problems) -> Any:
-        items = _mapping_items(node, problems, self.what)
+        items = _mapping_items(node, problems, self)
         if items is None:
             return _INVALID
         values: dict[str, Any] = {}
@@ -270,6 +300,107 @@ class Obj(Spec):
                 problems.add(node, message)
                 return _INVALID
         return value
+
+
+# --- specs derived from type annotations ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Min:
+    """`Annotated[int, Min(1)]`: the least a number may be. Without it a number must be at
+    least 0; `Min(None)` lets it be anything, negative too (a score that counts against)."""
+
+    value: float | None
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """`Annotated[str, OneOf(("a", "b"))]`: the string must be one of these."""
+
+    choices: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Placeholders:
+    """`Annotated[str, Placeholders(names)]`: a reply text; its `{placeholder}`s must be among
+    `names`, and literal braces are written `{{` and `}}`."""
+
+    names: frozenset[str]
+
+
+def spec_for(tp: Any) -> Spec:
+    """The spec for a type annotation:
+
+    - `str` is a non-empty string (`OneOf`: one of some choices; `Placeholders`: a reply text),
+      `bool` true or false, `int` an integer and `float` any number (at least 0 unless `Min`
+      says otherwise), `Pattern` an RE2 regular expression;
+    - `tuple[X, ...]` is a list of X; a single scalar X may be written without the list (a
+      list of dataclasses is always written as a list);
+    - `dict[K, V]` is a mapping with free keys, each a K, to values, each a V;
+    - a dataclass is a mapping with its `init` fields as keys; a field without a default is
+      required, and a `validate(self) -> str | None` method checks the loaded value;
+    - `X | None` is X; None can only be the default, for a key left out.
+
+    Anything else is a TypeError, so a rules dataclass cannot declare a key the loader can't read.
+    """
+    return _spec(tp, (), None)
+
+
+def _spec(tp: Any, constraints: tuple[Any, ...], name: str | None) -> Spec:
+    """`name` is the key whose value `tp` is: its items and its mapping's keys and values are
+    that key's too, so a message about any of their types names it."""
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is Annotated:
+        return _spec(args[0], (*constraints, *tp.__metadata__), name)
+    if origin in (Union, types.UnionType):
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) != 1 or len(args) != 2:
+            raise TypeError(f"no spec for {tp!r}: the only union allowed is X | None")
+        return _spec(rest[0], constraints, name)
+
+    def only(*kinds: type) -> None:
+        extra = [c for c in constraints if not isinstance(c, kinds)]
+        if extra:
+            raise TypeError(f"{extra[0]!r} does not apply to {tp!r}")
+
+    def pick(kind: type) -> Any:
+        return next((c for c in reversed(constraints) if isinstance(c, kind)), None)
+
+    if tp is bool:
+        only()
+        return Bool(name=name)
+    if tp is str:
+        only(OneOf, Placeholders)
+        choices, placeholders = pick(OneOf), pick(Placeholders)
+        if placeholders is not None:
+            if choices is not None:
+                raise TypeError("a string is either OneOf choices or a reply text, not both")
+            return Template(placeholders.names, name=name)
+        return Str(choices.choices if choices is not None else (), name=name)
+    if tp is int or tp is float:
+        only(Min)
+        minimum = pick(Min)
+        return Num(minimum=0 if minimum is None else minimum.value, integer=tp is int, name=name)
+    if tp is Pattern:
+        only()
+        return Regex(name=name)
+    if origin is tuple:
+        only()
+        if len(args) != 2 or args[1] is not Ellipsis:
+            raise TypeError(f"no spec for {tp!r}: a list is tuple[X, ...]")
+        item = _spec(args[0], (), name)
+        return ListOf(item, scalar_ok=not isinstance(item, Obj), name=name)
+    if origin is dict:
+        only()
+        return MapOf(_spec(args[0], (), name), _spec(args[1], (), name), name=name)
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        only()
+        hints = get_type_hints(tp, include_extras=True)
+        fields = {
+            f.name: _spec(hints[f.name], (), f.name) for f in dataclasses.fields(tp) if f.init
+        }
+        return Obj(tp, fields, check=getattr(tp, "validate", None), name=name)
+    raise TypeError(f"no spec for {tp!r}")
 
 
 def load_document(text: str, spec: Spec) -> tuple[Any, Problems]:
