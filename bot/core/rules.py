@@ -66,12 +66,16 @@ class Recognition:
 @dataclass(frozen=True)
 class TextMatch:
     """A condition on an issue: any of `patterns` (title or body), `headings` (form headings
-    present) or `checked` (ticked checkbox options) matches, and no `unless` pattern does."""
+    present), `checked` (ticked checkbox options) or `fields` (a form field's value) matches;
+    then one of `also` too, if given; and no `unless` pattern or `unless_headings` heading."""
 
     patterns: tuple[Pattern, ...] = ()
     headings: tuple[str, ...] = ()
     checked: tuple[Pattern, ...] = ()
+    fields: dict[str, Pattern] = field(default_factory=dict)  # heading -> pattern on its value
+    also: tuple[Pattern, ...] = ()  # and one of these must match too (title or body)
     unless: tuple[Pattern, ...] = ()
+    unless_headings: tuple[str, ...] = ()  # not when the body has one of these headings
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,21 @@ class RequiredField:
     headings: tuple[str, ...]  # the field's heading and its older names
     describe: str  # what the requester reads in the list of missing things
     checkbox: bool = False  # the field must have a ticked box
+    # Values a template left in the field (compared ignoring case, punctuation and spaces):
+    # the field is missing while it holds only one of them.
+    template: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Form:
+    """One layout of a category's request: a current issue form or an older one. The body
+    shows the layout that has most of its `headings` (at least half of them); its `required`
+    fields are the ones checked, so each era is asked only for what its form had."""
+
+    name: str
+    headings: tuple[str, ...]  # the headings that identify it (not the shared Code of Conduct)
+    required: tuple[RequiredField, ...] = ()
+    style: str | None = None  # form (### headings), markdown (##) or bold: breaks a tie
 
 
 @dataclass(frozen=True)
@@ -102,6 +121,8 @@ class Category:
     assign: Assignment | None = None
     required: tuple[RequiredField, ...] = ()
     title_placeholders: bool = True  # a title still holding PROJECT_NAME etc. counts as missing
+    title_describe: str = "a title that names your project"  # what such a title should do
+    forms: tuple[Form, ...] = ()  # the layouts, each with its own required fields
     complete_reply: str | None = None  # posted once when nothing is missing
     maintainer_response_days: float | None = None
 
@@ -212,7 +233,7 @@ class RepoRules:
         conditions = [m.when for m in self.misfilings]
         conditions += [s.when for c in self.categories for s in c.sub_labels]
         found = [p for c in self.categories for p in (*c.recognise.title, *c.recognise.text)]
-        found += [p for when in conditions for p in (*when.patterns, *when.unless)]
+        found += [p for when in conditions for p in (*when.patterns, *when.also, *when.unless)]
         object.__setattr__(self, "patterns", PatternSet(found))
 
     def category(self, name: str | None) -> Category | None:
@@ -249,13 +270,22 @@ _text_match = Obj(
         "patterns": ListOf(Regex()),
         "headings": _names,
         "checked": ListOf(Regex()),
+        "fields": MapOf(Str(), Regex()),
+        "also": ListOf(Regex()),
         "unless": ListOf(Regex()),
+        "unless_headings": _names,
     },
     check=lambda m: (
         None
-        if m.patterns or m.headings or m.checked
-        else "give at least one of patterns, headings, checked"
+        if m.patterns or m.headings or m.checked or m.fields
+        else "give at least one of patterns, headings, checked, fields"
     ),
+)
+_required = ListOf(
+    Obj(
+        RequiredField,
+        {"headings": _names, "describe": Str(), "checkbox": Bool(), "template": _names},
+    )
 )
 
 _SPEC = Obj(
@@ -287,17 +317,21 @@ _SPEC = Obj(
                                     Obj(SubLabel, {"label": Str(), "when": _text_match})
                                 ),
                                 "assign": Obj(Assignment, {"users": _names, "pool": _names}),
-                                "required": ListOf(
-                                    Obj(
-                                        RequiredField,
-                                        {
-                                            "headings": _names,
-                                            "describe": Str(),
-                                            "checkbox": Bool(),
-                                        },
-                                    )
-                                ),
+                                "required": _required,
                                 "title_placeholders": Bool(),
+                                "title_describe": Str(),
+                                "forms": ListOf(
+                                    Obj(
+                                        Form,
+                                        {
+                                            "name": Str(),
+                                            "headings": _names,
+                                            "required": _required,
+                                            "style": Str(("form", "markdown", "bold")),
+                                        },
+                                    ),
+                                    scalar_ok=False,
+                                ),
                                 "complete_reply": Str(),
                                 "maintainer_response_days": Num(),
                             },
