@@ -937,3 +937,43 @@ def test_malware_as_a_risk_is_not_a_security_report() -> None:
         )
     )
     assert category_of("PEP 541 Request: lantern-grid", body) == "PEP 541"
+
+
+# --- and the requests that merely sound like those ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "title, body, label",
+    [
+        (
+            "PEP 541 Request: lantern-grid",
+            "The project lantern-grid was deleted by its author last year and the name is "
+            "still blocked. Could it be released to me? Thanks!",
+            "PEP 541",
+        ),
+        (
+            "PEP 541: transfer of lantern-grid",
+            "I'd like to take over lantern-grid: I am happy to help maintain it and to fix the "
+            "open issues. Other PEP 541 requests have been granted in cases like this one.",
+            "PEP 541",
+        ),
+        (
+            "Account recovery request",
+            "I lost my 2FA device and wrote to the support address twice, but they don't answer. "
+            "Please help me recover my account.",
+            "account-recovery",
+        ),
+    ],
+)
+def test_requests_that_sound_like_something_else_keep_their_category(
+    title: str, body: str, label: str
+) -> None:
+    assert category_of(title, body) == label
+
+
+def test_a_recovery_request_saying_support_does_not_answer_is_not_someone_elses() -> None:
+    body = recovery_body(
+        "I lost my phone. I e-mailed the admins about it but they don't answer, and I cannot "
+        "reach them any other way."
+    )
+    assert category_of("Account recovery request", body) == "account-recovery"
