@@ -833,6 +833,12 @@ NOT_REQUESTS = [
     ),
     # settled
     ("PEP 541 Request: lantern-grid", "Solved"),
+    # a typosquat report (malware's route, not a name claim)
+    (
+        "Typo-squatting of numpy",
+        "The project nunpy is a typo-squat of numpy with a copy of its description. Please "
+        "look into it.",
+    ),
 ]
 
 
@@ -843,6 +849,14 @@ def test_what_is_not_a_request_gets_no_category(title: str, body: str) -> None:
     category_labels = {c.label for c in RULES.categories}
     assert not category_labels & set(labels)
     assert AWAITING not in labels
+
+
+def test_mass_squatting_in_free_text_is_mass_name_squat() -> None:
+    body = (
+        "The user grabber-77 registered 120 projects in one night, all empty, named after "
+        "common English words."
+    )
+    assert category_of("Name squatting of 120 projects", body) == "mass name squat"
 
 
 def test_a_spam_report_on_the_mass_squat_form_keeps_its_category() -> None:
