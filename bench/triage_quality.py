@@ -39,7 +39,7 @@ GOAL_RESTORED, GOAL_WRONG = 97.0, 1.0
 def find_corpus(given: str) -> Path | None:
     path = Path(given)
     candidates = [path] if path.is_absolute() else [Path.cwd() / path, ROOT / path]
-    return next((p for p in candidates if p.is_file()), None)
+    return next((p.resolve() for p in candidates if p.is_file()), None)
 
 
 def main(argv: list[str] | None = None) -> int:
