@@ -991,3 +991,17 @@ def test_a_recovery_request_saying_support_does_not_answer_is_not_someone_elses(
         "reach them any other way."
     )
     assert category_of("Account recovery request", body) == "account-recovery"
+
+
+def test_a_transfer_to_an_organization_stays_pep_541() -> None:
+    body = (
+        FORMS[2]
+        .body(True)
+        .replace(
+            "The only release is from 2014 and the homepage is gone. I maintain a library of the "
+            "same name.",
+            "The author left our lab; we would like the project transferred to our organization "
+            "account on PyPI, pending the owner's answer.",
+        )
+    )
+    assert category_of("PEP 541 Request: lantern-grid", body) == "PEP 541"
