@@ -161,9 +161,18 @@ def test_standard_library_names_other_requests_and_the_requester():
         name="asyncio", username="alice", index_loaded=True, others=(12, 40)
     )
     body = report_text(found)
-    assert "| Standard library | a module's name: PyPI refuses it for new projects |" in body
+    assert (
+        "| Standard library | `asyncio` is a standard-library module's name (in some Python "
+        "version): PyPI refuses it for new projects |"
+    ) in body
     assert "| Other requests | open: #12, #40 |" in body
     assert "[`alice`](https://pypi.org/user/alice/) on PyPI" in body
+
+
+def test_a_python_2_module_name_is_reported_as_standard_library():
+    found = name_report.Findings(name="urllib2", username="alice", index_loaded=True)
+    body = report_text(found)
+    assert "| Standard library | `urllib2` is a standard-library module's name" in body
 
 
 def test_urls_from_pypi_cannot_break_the_table():

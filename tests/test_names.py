@@ -12,6 +12,7 @@ from bot.core.names import (
     is_stdlib_module,
     is_valid_project_name,
     normalize,
+    stdlib_module,
     ultranormalize,
 )
 
@@ -63,6 +64,36 @@ def test_stdlib_modules() -> None:
     assert not is_stdlib_module("l0gging")
     assert is_stdlib_module("l0gging", similar=True)
     assert is_stdlib_module("LOGGING", similar=True)
+
+
+# Names PyPI refuses that a running interpreter's `sys.stdlib_module_names` does not hold:
+# Python 2 modules, modules removed since (on 3.12+, `distutils` and `imp` are gone too),
+# the test package, `__main__`, and dotted submodules. The answer must not depend on which
+# Python runs the bot.
+@pytest.mark.parametrize(
+    "name, module",
+    [
+        ("urllib2", "urllib2"),
+        ("sets", "sets"),
+        ("test", "test"),
+        ("xml.etree", "xml.etree"),
+        ("xml-etree", "xml.etree"),
+        ("XML_Etree", "xml.etree"),
+        ("distutils.command", "distutils.command"),
+        ("distutils", "distutils"),
+        ("imp", "imp"),
+        ("main", "__main__"),
+        ("Tkinter", "Tkinter"),
+    ],
+)
+def test_stdlib_names_of_every_python_version(name: str, module: str) -> None:
+    assert is_stdlib_module(name)
+    assert stdlib_module(name) == module
+
+
+def test_ordinary_names_are_not_stdlib() -> None:
+    for name in ("requests", "xml-etree-plus", "testing-tools", "mainframe", "distutils-extra"):
+        assert not is_stdlib_module(name), name
 
 
 NAMES = ["Flask-Plus", "FlaskPlus", "nsbi", "Django", "requests", "zope.interface", "Oil"]

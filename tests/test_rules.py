@@ -238,3 +238,55 @@ def test_a_new_rules_key_needs_only_its_dataclass_field():
     value, problems = load_document(text, spec_for(TriageWithGreeting))
     assert not problems
     assert (value.min_score, value.greeting, value.skip_bots) == (2, "hello", True)
+
+
+FORMS_RULES = (
+    MINIMAL
+    + """\
+        forms:
+          - name: today
+            style: form
+            headings: [Project to be claimed, Your PyPI username]
+            required:
+              - headings: [Project to be claimed]
+                describe: "the project"
+                template: [PROJECT]
+        title_describe: "a title naming the project"
+        sub_labels:
+          - label: overdue
+            when:
+              fields: {Which indexes: '(?i)testpypi'}
+              also: ['(?i)limit']
+              unless_headings: [Project URL]
+"""
+)
+
+
+def test_forms_templates_and_field_conditions_load():
+    repo = parse_rules(FORMS_RULES).for_repo("pypi/support")
+    category = repo.category("pep-541")
+    (form,) = category.forms
+    assert (form.name, form.style, form.headings) == (
+        "today",
+        "form",
+        ("Project to be claimed", "Your PyPI username"),
+    )
+    assert form.required[0].template == ("PROJECT",)
+    assert category.title_describe == "a title naming the project"
+    when = category.sub_labels[0].when
+    assert when.fields["Which indexes"].search("TestPyPI")
+    assert [p.source for p in when.also] == ["(?i)limit"]
+    assert when.unless_headings == ("Project URL",)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("style: form", "style: plain"), "'plain' is not one of form, markdown, bold"),
+        (("'(?i)testpypi'", "'(?<=a)b'"), "bad regular expression"),
+        (("template: [PROJECT]", "template: {a: 1}"), "template"),
+    ],
+)
+def test_mistakes_in_forms_and_conditions_are_errors(change, message):
+    found = errors(FORMS_RULES.replace(*change))
+    assert found and any(message in line or "expected" in line for line in found), found

@@ -30,12 +30,14 @@ __all__ = [
     "PLACEHOLDER_TOKENS",
     "Field",
     "ParsedBody",
+    "holds_only",
     "normalize_heading",
     "parse_body",
     "placeholders_in",
 ]
 
-#: Unedited template defaults; matched as whole tokens, case-sensitively.
+#: Unedited template defaults; matched as whole tokens, case-sensitively. The MB and GB
+#: forms are the limit forms' defaults before November 2023.
 PLACEHOLDER_TOKENS: tuple[str, ...] = (
     "PROJECT_NAME",
     "USER_NAME",
@@ -43,10 +45,14 @@ PLACEHOLDER_TOKENS: tuple[str, ...] = (
     "000 MiB",
     "00 GiB",
     "0 MiB",
+    "000 MB",
+    "00 GB",
+    "0 MB",
 )
 
+# Not inside a number: "1.00 GiB" and "10 MB" are sizes, not the template's "00 GiB".
 _TOKEN_RE = re.compile(
-    r"(?<!\w)(?:" + "|".join(re.escape(t) for t in PLACEHOLDER_TOKENS) + r")(?!\w)"
+    r"(?<![\w.,])(?:" + "|".join(re.escape(t) for t in PLACEHOLDER_TOKENS) + r")(?!\w)"
 )
 # A PyPI project or user URL whose name part is still a placeholder.
 _PLACEHOLDER_URL_RE = re.compile(
@@ -372,9 +378,31 @@ def _is_no_response(text: str) -> bool:
     return s in _NO_RESPONSE
 
 
+# The 2020 network template's console blocks: a command, then this line to replace.
+_REPLACE_MARKER = "<replace with your output>"
+
+
 def _unfilled_fence(content: list[str]) -> bool:
-    """A pre-filled console block: empty, or only ``$ command`` lines, no output."""
-    return all(not c.strip() or c.lstrip().startswith("$") for c in content)
+    """A pre-filled console block: empty, or only ``$ command`` lines, no output; or the
+    2020 template's command followed by ``<Replace with your output>``."""
+    lines = [c.strip() for c in content if c.strip()]
+    if any(line.casefold() == _REPLACE_MARKER for line in lines):
+        rest = [x for x in lines if x.casefold() != _REPLACE_MARKER and not x.startswith("$")]
+        return len(rest) <= 1
+    return all(line.startswith("$") for line in lines)
+
+
+def _template_key(text: str) -> str:
+    return " ".join(text.translate(_TEMPLATE_PUNCT).casefold().split())
+
+
+def holds_only(found: Field | None, templates: tuple[str, ...] | list[str]) -> bool:
+    """Whether a field's value is nothing but one of a template's defaults (``username``,
+    ``Reason:``), compared without case, punctuation or extra spaces."""
+    if found is None or found.value is None or not templates:
+        return False
+    value = _template_key(found.value)
+    return any(value == _template_key(t) for t in templates)
 
 
 def _value(scan: _Scan, start: int, end: int, visible_text: str) -> str | None:

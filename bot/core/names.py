@@ -1,8 +1,9 @@
-"""Project-name intelligence for PEP 541 triage (pure, standard library only).
+"""Project-name intelligence for PEP 541 triage (pure; the standard-library names come from
+the `stdlib-list` package).
 
 * :func:`normalize` - the PEP 503 normalised name (what PyPI uses for identity).
 * :func:`ultranormalize` - PyPI's "too similar to an existing project" form.
-* :func:`is_valid_project_name` / :func:`is_stdlib_module` - what PyPI refuses.
+* :func:`is_valid_project_name` / :func:`stdlib_module` - what PyPI refuses.
 * :class:`NameIndex` - every PyPI project name (~700,000), held compactly, with
   ``exists`` / ``canonical`` / ``similar`` look-ups in microseconds.
 * :func:`extract_requested_name` / :func:`extract_username` - pull a project or user
@@ -24,6 +25,8 @@ from array import array
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import stdlib_list
+
 __all__ = [
     "NameIndex",
     "NameIndexCorrupt",
@@ -32,6 +35,7 @@ __all__ = [
     "is_stdlib_module",
     "is_valid_project_name",
     "normalize",
+    "stdlib_module",
     "ultranormalize",
 ]
 
@@ -69,35 +73,51 @@ def is_valid_project_name(name: str) -> bool:
     return bool(_VALID_NAME.fullmatch(name))
 
 
-def _stdlib_forms() -> tuple[frozenset[str], dict[str, str]]:
-    normal: set[str] = set()
+def _stdlib_forms() -> tuple[dict[str, str], dict[str, str]]:
+    """Every module name PyPI refuses, from the `stdlib-list` package across all the Python
+    versions it lists (2.6 to today), as PyPI itself builds its list: so Python 2 modules
+    (`urllib2`), removed ones (`imp`, `distutils`), `test`, and dotted submodules
+    (`xml.etree`) count on every Python the bot runs on. Keyed by the PEP 503 form, with
+    leading and trailing separators stripped (`_thread` blocks `thread`, `__main__` `main`)."""
+    modules: set[str] = set()
+    for version in stdlib_list.short_versions:
+        modules.update(stdlib_list.stdlib_list(version))
+    normal: dict[str, str] = {}
     ultra: dict[str, str] = {}
-    for module in sorted(sys.stdlib_module_names):
-        # Like PyPI: "_thread" also blocks "thread", "__future__" blocks "future".
+    # A name that is itself a module wins over one that only strips to it (`imp`, `_imp`).
+    for module in sorted(modules, key=lambda m: (m != m.strip("-_."), m)):
         stripped = module.strip("-_.")
         if not stripped:
             continue
-        normal.add(normalize(stripped))
+        normal.setdefault(normalize(stripped), module)
         ultra.setdefault(ultranormalize(stripped), module)
-    return frozenset(normal), ultra
+    return normal, ultra
 
 
 _STDLIB_NORMAL, _STDLIB_ULTRA = _stdlib_forms()
 
 
-def is_stdlib_module(name: str, *, similar: bool = False) -> bool:
-    """Whether PyPI refuses *name* because it is a standard-library module name.
+def stdlib_module(name: str, *, similar: bool = False) -> str | None:
+    """The standard-library module whose name makes PyPI refuse *name*, or None.
 
     Compared on the PEP 503 form with leading/trailing separators ignored (``_thread``
-    blocks ``thread``, ``Asyncio`` is ``asyncio``). With ``similar=True`` the
-    ultranormalised form is compared too, so look-alikes such as ``l0gging`` count.
+    blocks ``thread``, ``Asyncio`` is ``asyncio``, ``xml_etree`` is ``xml.etree``). With
+    ``similar=True`` the ultranormalised form is compared too, so look-alikes such as
+    ``l0gging`` count.
     """
     stripped = name.strip().strip("-_.")
     if not stripped:
-        return False
-    if normalize(stripped) in _STDLIB_NORMAL:
-        return True
-    return similar and ultranormalize(stripped) in _STDLIB_ULTRA
+        return None
+    found = _STDLIB_NORMAL.get(normalize(stripped))
+    if found is None and similar:
+        found = _STDLIB_ULTRA.get(ultranormalize(stripped))
+    return found
+
+
+def is_stdlib_module(name: str, *, similar: bool = False) -> bool:
+    """Whether PyPI refuses *name* because it is a standard-library module name
+    (see :func:`stdlib_module`)."""
+    return stdlib_module(name, similar=similar) is not None
 
 
 # ---------------------------------------------------------------------------

@@ -38,6 +38,7 @@ REPLY_FIELDS = frozenset(
 # annotation says otherwise.
 Score = Annotated[int, Min(None)]  # a recognition score; a negative one counts against
 Role = Annotated[str, OneOf(ROLES)]
+FORM_STYLES = ("form", "markdown", "bold")
 ReplyText = Annotated[str, Placeholders(REPLY_FIELDS)]
 
 
@@ -64,17 +65,21 @@ class Recognition:
 @dataclass(frozen=True)
 class TextMatch:
     """A condition on an issue: any of `patterns` (title or body), `headings` (form headings
-    present) or `checked` (ticked checkbox options) matches, and no `unless` pattern does."""
+    present), `checked` (ticked checkbox options) or `fields` (a form field's value) matches;
+    then one of `also` too, if given; and no `unless` pattern or `unless_headings` heading."""
 
     patterns: tuple[Pattern, ...] = ()
     headings: tuple[str, ...] = ()
     checked: tuple[Pattern, ...] = ()
+    fields: dict[str, Pattern] = field(default_factory=dict)  # heading -> pattern on its value
+    also: tuple[Pattern, ...] = ()  # and one of these must match too (title or body)
     unless: tuple[Pattern, ...] = ()
+    unless_headings: tuple[str, ...] = ()  # not when the body has one of these headings
 
     def validate(self) -> str | None:
-        if self.patterns or self.headings or self.checked:
+        if self.patterns or self.headings or self.checked or self.fields:
             return None
-        return "give at least one of patterns, headings, checked"
+        return "give at least one of patterns, headings, checked, fields"
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,22 @@ class RequiredField:
     headings: tuple[str, ...]  # the field's heading and its older names
     describe: str  # what the requester reads in the list of missing things
     checkbox: bool = False  # the field must have a ticked box
+    # Values a template left in the field (compared ignoring case, punctuation and spaces):
+    # the field is missing while it holds only one of them.
+    template: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Form:
+    """One layout of a category's request: a current issue form or an older one. The body
+    shows the layout that has most of its `headings` (at least half of them); its `required`
+    fields are the ones checked, so each era is asked only for what its form had."""
+
+    name: str
+    headings: tuple[str, ...]  # the headings that identify it (not the shared Code of Conduct)
+    required: tuple[RequiredField, ...] = ()
+    # form (### headings), markdown (##) or bold: breaks a tie
+    style: Annotated[str, OneOf(FORM_STYLES)] | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +126,8 @@ class Category:
     assign: Assignment | None = None
     required: tuple[RequiredField, ...] = ()
     title_placeholders: bool = True  # a title still holding PROJECT_NAME etc. counts as missing
+    title_describe: str = "a title that names your project"  # what such a title should do
+    forms: tuple[Form, ...] = ()  # the layouts, each with its own required fields
     complete_reply: str | None = None  # posted once when nothing is missing
     maintainer_response_days: float | None = None
 
@@ -215,7 +238,7 @@ class RepoRules:
         conditions = [m.when for m in self.misfilings]
         conditions += [s.when for c in self.categories for s in c.sub_labels]
         found = [p for c in self.categories for p in (*c.recognise.title, *c.recognise.text)]
-        found += [p for when in conditions for p in (*when.patterns, *when.unless)]
+        found += [p for when in conditions for p in (*when.patterns, *when.also, *when.unless)]
         object.__setattr__(self, "patterns", PatternSet(found))
 
     def category(self, name: str | None) -> Category | None:

@@ -114,27 +114,29 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_backtest(args: argparse.Namespace) -> int:
     from bot.runtime import backtest
 
-    rules = _rules(args.rules or os.environ.get("BOT_RULES") or "rules.yaml")
+    rules_path = args.rules or os.environ.get("BOT_RULES") or "rules.yaml"
+    rules = _rules(rules_path)
     issues = _load_json(args.issues)
     if not isinstance(issues, list) or not all(isinstance(i, dict) for i in issues):
-        raise ConfigError(f"{args.issues}: expected a JSON list of GitHub issue objects")
-    repo, repo_rules = _one_repo(rules, args.repo)
-    rows = backtest.run(issues, repo_rules, repo, datetime.now(UTC), blind=not args.keep_labels)
-    for row in rows:
-        print(
-            json.dumps(
-                {
-                    "issue": row.number,
-                    "title": row.title[:80],
-                    "category": row.category,
-                    "add_labels": list(row.labels),
-                    "replies": list(row.replies),
-                    "labels_now": list(row.actual),
-                    "skipped": row.skipped,
-                },
-                ensure_ascii=False,
-            )
+        raise ConfigError(
+            f"{args.issues}: expected a JSON list of GitHub issue objects (or simplified records)"
         )
+    repo, repo_rules = _one_repo(rules, args.repo)
+    now = datetime.now(UTC)
+    blind = not args.keep_labels
+    rows = backtest.run(issues, repo_rules, repo, now, blind=blind)
+    changes = None
+    if args.compare:
+        old_rules = _rules(args.compare)
+        old_repo = old_rules.for_repo(repo) or next(iter(old_rules.repositories.values()))
+        changes = backtest.compare(backtest.run(issues, old_repo, repo, now, blind=blind), rows)
+    if args.format == "text":
+        print(backtest.report(rows, rules_path, changes, args.compare), end="")
+        return 0
+    for row in rows:
+        print(json.dumps(backtest.row_json(row), ensure_ascii=False))
+    if changes is not None:
+        print(json.dumps({"changes": [c.to_json() for c in changes]}, ensure_ascii=False))
     print(json.dumps({"summary": backtest.summary(rows)}, ensure_ascii=False))
     return 0
 
@@ -164,10 +166,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan.add_argument("--rules", help="rules file (default: $BOT_RULES or rules.yaml)")
     plan.set_defaults(func=cmd_plan)
     backtest = sub.add_parser("backtest", help="run the rules over exported issues")
-    backtest.add_argument("issues", help="a JSON list of GitHub REST issue objects")
+    backtest.add_argument(
+        "issues",
+        help="a JSON list of GitHub REST issue objects, or of simplified records "
+        "(labels as names, author as a login, optional kind)",
+    )
     backtest.add_argument("--rules", help="rules file (default: $BOT_RULES or rules.yaml)")
     backtest.add_argument("--repo", help="which configured repository's rules to use")
     backtest.add_argument("--keep-labels", action="store_true", help="let the issues' labels count")
+    backtest.add_argument(
+        "--compare", metavar="OLD_RULES", help="also run these rules and list what changes"
+    )
+    backtest.add_argument(
+        "--format",
+        choices=("json", "text"),
+        default="json",
+        help="json: one line per issue, then the summary (default); text: a report to read",
+    )
     backtest.set_defaults(func=cmd_backtest)
     args = parser.parse_args(argv)
     try:

@@ -1994,10 +1994,10 @@ def gen_spam():
         "Spam packages",
         f"Hey, the user {s} is publishing hundreds of packages whose descriptions are ads for a crypto exchange. Please take them down.",
         when=when,
-        category=SQUAT,
+        category=None,
         misfiling="spam",
         form=None,
-        note="Free-text spam report about one account flooding the index; handled like a mass squat.",
+        note="Free-text spam report, not on the mass-squat form: on the real tracker staff leave these without a category (the reply points to 'Report project as malware').",
     )
 
 

@@ -19,8 +19,8 @@ from bot.core.model import History, Issue
 from bot.core.names import (
     extract_requested_name,
     extract_username,
-    is_stdlib_module,
     normalize,
+    stdlib_module,
 )
 from bot.core.pypi import ProjectFacts, abandoned_by_release_rule
 from bot.core.rules import NameIntelligence, RepoRules
@@ -149,8 +149,15 @@ def render(f: Findings, now: datetime, index_url: str) -> tuple[str, dict]:
         rows.extend(_facts_rows(f, now, index_url))
         if f.facts_error and f.listed_as is not None:
             rows.append(("Releases", f"⚠️ not checked: {f.facts_error}"))
-    if is_stdlib_module(f.name):
-        rows.append(("Standard library", "a module's name: PyPI refuses it for new projects"))
+    module = stdlib_module(f.name)
+    if module is not None:
+        rows.append(
+            (
+                "Standard library",
+                f"`{module}` is a standard-library module's name (in some Python version): "
+                "PyPI refuses it for new projects",
+            )
+        )
     if not f.index_loaded:
         rows.append(("Similar names", "⚠️ not checked: the list of PyPI projects is not loaded"))
     elif f.similar and not f.exists:

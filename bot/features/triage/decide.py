@@ -13,10 +13,16 @@ from dataclasses import dataclass
 
 from bot.core import markers
 from bot.core.actions import Action, AddAssignees, AddLabels, RemoveLabel, SetComment
-from bot.core.forms import ParsedBody, normalize_heading, parse_body, placeholders_in
+from bot.core.forms import (
+    ParsedBody,
+    holds_only,
+    normalize_heading,
+    parse_body,
+    placeholders_in,
+)
 from bot.core.model import Issue, Snapshot
 from bot.core.patterns import Pattern
-from bot.core.rules import Category, Misfiling, RepoRules, TextMatch
+from bot.core.rules import Category, Form, Misfiling, RepoRules, TextMatch
 from bot.core.text import defuse_mentions, render
 from bot.core.trigger import ISSUE_COMMENT, Trigger
 from bot.core.waiting import by_requester, requester_wait
@@ -66,11 +72,27 @@ class Found:
         return any(p.source in self.title or p.source in self.text for p in patterns)
 
 
+def _has_heading(parsed: ParsedBody, headings: Iterable[str]) -> bool:
+    return any(normalize_heading(h) in parsed.fields for h in headings)
+
+
+def _field_matches(parsed: ParsedBody, heading: str, pattern: Pattern) -> bool:
+    """A form field's value matches: a dropdown renders its choices as plain text
+    (`PyPI, TestPyPI`), so a choice is found in the value, not among checkboxes."""
+    found = parsed.field(heading)
+    return found is not None and found.value is not None and pattern.search(found.value)
+
+
 def matches(when: TextMatch, parsed: ParsedBody, found: Found) -> bool:
     hit = found.anywhere(when.patterns)
-    hit = hit or any(normalize_heading(h) in parsed.fields for h in when.headings)
+    hit = hit or _has_heading(parsed, when.headings)
     hit = hit or any(p.search(option) for p in when.checked for option in _checked(parsed))
-    return hit and not found.anywhere(when.unless)
+    hit = hit or any(_field_matches(parsed, h, p) for h, p in when.fields.items())
+    if hit and when.also:
+        hit = found.anywhere(when.also)
+    return (
+        hit and not found.anywhere(when.unless) and not _has_heading(parsed, when.unless_headings)
+    )
 
 
 def score(category: Category, parsed: ParsedBody, found: Found, labels: Iterable[str]) -> int:
@@ -102,20 +124,47 @@ def recognise(issue: Issue, rules: RepoRules, parsed: ParsedBody | None = None) 
     return Verdict(category, scores, misfiled, found)
 
 
+def shown_form(category: Category, parsed: ParsedBody) -> Form | None:
+    """The layout of the category's request that the body shows, if any: the one with most
+    of its identifying headings present (at least half of them), then the one written in
+    the body's style (### form, ## markdown, bold), then the one the body fills best. A
+    category without `forms` has one layout: its recognition headings and `required`."""
+    forms = category.forms or (
+        Form(category.name, tuple(category.recognise.headings), category.required),
+    )
+    best: tuple[tuple[int, bool, float, int], Form] | None = None
+    for index, form in enumerate(forms):
+        headings = {normalize_heading(h) for h in form.headings}
+        present = len(headings & set(parsed.fields))
+        if not present or (category.forms and 2 * present < len(headings)):
+            continue
+        key = (present, form.style == parsed.style, present / len(headings), -index)
+        if best is None or key > best[0]:
+            best = (key, form)
+    return best[1] if best else None
+
+
 def missing_items(category: Category, issue: Issue, parsed: ParsedBody) -> tuple[str, ...]:
     """What the requester still has to give, in plain words. Only forms are checked: a
-    free-text request has no fields to point at, and a maintainer reads it as it is."""
-    form_headings = {normalize_heading(h) for h in category.recognise.headings}
-    if not form_headings & set(parsed.fields):
+    free-text request has no fields to point at, and a maintainer reads it as it is. Each
+    layout (today's form, an older one) is asked only for the fields it had."""
+    form = shown_form(category, parsed)
+    if form is None:
         return ()
     items = []
-    for required in category.required:
+    for required in form.required:
         found = parsed.field(*required.headings)
-        if found is None or found.missing or (required.checkbox and not found.checked):
+        if (
+            found is None
+            or found.missing
+            or holds_only(found, required.template)
+            or (required.checkbox and not found.checked)
+        ):
             items.append(required.describe)
     if category.title_placeholders and placeholders_in(issue.title):
         items.append(
-            "a title that names your project (it still says "
+            category.title_describe
+            + " (it still says "
             + " and ".join(f"`{p}`" for p in placeholders_in(issue.title))
             + ")"
         )
