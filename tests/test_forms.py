@@ -72,6 +72,11 @@ def test_placeholders_are_whole_tokens_and_case_sensitive():
     assert set(placeholders_in(" ".join(PLACEHOLDER_TOKENS))) == set(PLACEHOLDER_TOKENS)
 
 
+def test_every_placeholder_holds_a_prefilter_substring():
+    # placeholders_in skips its pattern when neither "NAME" nor "iB" is in the text.
+    assert all("NAME" in t or "iB" in t for t in PLACEHOLDER_TOKENS)
+
+
 # ---------------------------------------------------------------------------
 # Current forms
 

@@ -48,6 +48,7 @@ PLACEHOLDER_TOKENS: tuple[str, ...] = (
 _TOKEN_RE = re.compile(
     r"(?<!\w)(?:" + "|".join(re.escape(t) for t in PLACEHOLDER_TOKENS) + r")(?!\w)"
 )
+
 # A PyPI project or user URL whose name part is still a placeholder.
 _PLACEHOLDER_URL_RE = re.compile(
     r"(?:https?://)?(?:www\.|test\.)?pypi\.org/(?:project|user)/"
@@ -110,7 +111,9 @@ def normalize_heading(text: str) -> str:
 
 def placeholders_in(text: str | None) -> tuple[str, ...]:
     """Return the placeholder tokens present in ``text``, in PLACEHOLDER_TOKENS order."""
-    if not text:
+    # Every token contains "NAME" or "iB" (a test checks): two substring searches rule
+    # most text out much faster than the pattern's scan, which tries every position.
+    if not text or ("NAME" not in text and "iB" not in text):
         return ()
     found = set(_TOKEN_RE.findall(text))
     return tuple(t for t in PLACEHOLDER_TOKENS if t in found)
@@ -377,10 +380,9 @@ def _unfilled_fence(content: list[str]) -> bool:
     return all(not c.strip() or c.lstrip().startswith("$") for c in content)
 
 
-def _value(scan: _Scan, start: int, end: int, visible_text: str) -> str | None:
+def _value(scan: _Scan, start: int, end: int, visible_text: str, placeholders: bool) -> str | None:
     if not visible_text or _is_no_response(visible_text):
         return None
-    placeholders = _TOKEN_RE.search(visible_text) is not None
     fmark = scan.fence
     if not placeholders and fmark.find(1, start, end) < 0:
         return visible_text
@@ -425,11 +427,12 @@ def _make_field(scan: _Scan, heading: str, start: int, end: int) -> Field:
         box = _checkbox(scan.vis[boxes[k]])
         if box is not None:
             (checked if box[0] else unchecked).append(box[1])
+    placeholders = placeholders_in(visible_text)
     return Field(
         heading=heading,
         text=text,
-        value=_value(scan, start, end, visible_text),
-        placeholders=placeholders_in(visible_text),
+        value=_value(scan, start, end, visible_text, bool(placeholders)),
+        placeholders=placeholders,
         checked=tuple(checked),
         unchecked=tuple(unchecked),
     )
