@@ -195,6 +195,10 @@ def test_fence_in_list_item():
     assert parse("1. ~~~\n   /close\n/help") == [cmd("help", line=3)]
 
 
+def test_five_spaces_after_a_list_marker_make_code_not_a_fence():
+    assert parse("-     ```\n/close") == [cmd("close", line=2)]
+
+
 def test_indented_fence_content_stays_code():
     assert parse("- item\n  ```\n  /close\n  ```\n/help") == [cmd("help", line=5)]
 
@@ -256,6 +260,11 @@ def test_comment_start_in_code_span_is_literal():
     assert parse("Type `<!--` to hide text.\n/close") == [cmd("close", line=2)]
     # A comment that starts before a backtick still hides the line's remainder.
     assert parse("<!-- `\n/close\n-->") == []
+
+
+def test_comment_opened_in_a_quote_hides_what_follows():
+    # The quoted paragraph goes on lazily, comment included: GitHub hides /close.
+    assert parse("> a <!--\n/close\n-->\n/help") == [cmd("help", line=4)]
 
 
 def test_comment_containing_fence_does_not_open_it():
