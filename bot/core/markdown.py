@@ -92,7 +92,9 @@ class Line(NamedTuple):
     kind: int
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ would add about half a microsecond to every
+# scan (a short body's takes a few).  Every field holds an immutable value.
+@dataclass(slots=True)
 class Lines:
     """A scanned text: per line, its raw text, its visible text and its kind."""
 
@@ -226,7 +228,7 @@ def scan_lines(text: str, index: str = "") -> Lines:
     raws = text.split("\n")
     vis = raws  # copied on the first line that loses a comment
     kinds = bytearray(len(raws))
-    wanted = frozenset(index)
+    wanted = index if isinstance(index, str) else ""  # only ever asked about one character
     indexed: list[int] = []
 
     in_comment = False
@@ -264,10 +266,14 @@ def scan_lines(text: str, index: str = "") -> Lines:
                 block = TEXT  # dedented out of its list item: the block ends here
 
             if in_comment:
-                visible, in_comment = strip_comments(line, True)
                 kinds[i] = COMMENT
                 if vis is raws:
                     vis = list(raws)
+                if "-->" not in line:
+                    vis[i] = ""
+                    para = False
+                    continue
+                visible, in_comment = strip_comments(line, True)
                 vis[i] = visible
                 s = visible.lstrip(" \t")
                 para = bool(s)
@@ -313,7 +319,7 @@ def scan_lines(text: str, index: str = "") -> Lines:
                 if marker is not None:  # "- ```" / "1. ~~~": inside a list item
                     k = marker.end()
                     c = line[k]
-            if c == "`" or c == "~":
+            if (c == "`" and line.startswith("```", k)) or (c == "~" and line.startswith("~~~", k)):
                 fence = _fence_at(line, k)
                 if fence is not None:
                     kinds[i] = FENCE_OPEN
@@ -340,8 +346,8 @@ def scan_lines(text: str, index: str = "") -> Lines:
 
     raw_lines = tuple(raws)
     return Lines(
-        raw=raw_lines,
-        visible=raw_lines if vis is raws else tuple(vis),
-        kind=bytes(kinds),
-        indexed=tuple(indexed),
+        raw_lines,
+        raw_lines if vis is raws else tuple(vis),
+        bytes(kinds),
+        tuple(indexed),
     )
