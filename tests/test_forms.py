@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -543,6 +544,30 @@ def test_headings_inside_fences_and_comments_are_not_headings():
     assert parsed.field("Code of Conduct").checked == ("I agree",)
     assert "hidden" not in parsed.field("Reason for request").value
     assert "### inside tildes" in parsed.field("Reason for request").value
+
+
+@pytest.mark.parametrize(
+    "middle",
+    [
+        "Type `<!--` to hide text.",  # a comment start in a code span is literal
+        "    ```",  # indented 4: code, not a fence
+        "    <!--",  # a comment start in indented code is literal
+        "- ```\n  ### in a list item's fence\n  ```",
+        "```<!--\n### in a fence whose info string starts a comment\n```",
+        "<!-- c -->```",  # after a comment, a fence marker is text
+        "<!-->",  # a whole (empty) comment
+    ],
+)
+def test_commonmark_edge_cases_do_not_swallow_later_fields(middle):
+    # The parser read each of these differently from GitHub before the shared scanner
+    # (bot.core.markdown) and lost the fields after it, or found a heading in code.
+    parsed = parse_body(f"### A\n\n{middle}\n\n### B\n\nb")
+    assert parsed.headings == ("a", "b")
+    assert parsed.field("B").value == "b"
+
+
+def test_indented_code_holds_no_bold_heading():
+    assert parse_body("Intro\n\n    **Bold**\n\ntext").style == "free"
 
 
 def test_inline_code_span_line_does_not_open_a_fence():
