@@ -570,6 +570,18 @@ def test_indented_code_holds_no_bold_heading():
     assert parse_body("Intro\n\n    **Bold**\n\ntext").style == "free"
 
 
+def test_preformatted_html_holds_no_headings_or_checkboxes():
+    body = (
+        "### A\n\n<pre>\n### not a heading\n- [x] not a box\n**Nor bold**\n</pre>\n\n"
+        "### B\n\n<details>\n<summary>More</summary>\n\n- [x] a box\n\n</details>\n"
+    )
+    parsed = parse_body(body)
+    assert parsed.headings == ("a", "b")
+    assert parsed.field("A").checked == ()
+    assert "### not a heading" in parsed.field("A").value
+    assert parsed.field("B").checked == ("a box",)  # <details> content is Markdown
+
+
 def test_inline_code_span_line_does_not_open_a_fence():
     body = "### A\n\n```x = 1```\n\n### B\n\nb"
     parsed = parse_body(body)

@@ -369,3 +369,72 @@ def test_hostile_64k_bodies_are_handled(text):
     # every shape is classified in full without an error.
     lines = scan_lines(text, "/#")
     assert len(lines) == _line_count(text)
+
+
+# ------------------------------------------------------------------ raw HTML blocks
+
+
+def test_pre_block_runs_to_its_end_tag():
+    assert kinds("<pre>\n/close\n\n</pre>\n/help") == ["html", "html", "html", "html", "text"]
+
+
+@pytest.mark.parametrize(
+    "opener",
+    ["<pre>", "<PRE>", "<pre class='x'>", "<pre", "<pre\tx", "   <pre>", "<Script>", "<style>"],
+)
+def test_type_1_openers(opener):
+    assert kinds(opener + "\n/x") == ["html", "html"]
+    assert kinds("<textarea>\n/x\n</TEXTAREA>\ny") == ["html", "html", "html", "text"]
+
+
+@pytest.mark.parametrize("line", ["<prefix>", "<pre/>", "<p>", "x <pre>", "<!-- <pre> -->"])
+def test_not_type_1_openers(line):
+    assert kinds(line + "\n/x") == ["text", "text"]
+
+
+def test_four_space_indented_pre_is_code():
+    assert kinds("    <pre>\n/x") == ["code", "text"]
+
+
+def test_pre_block_on_one_line():
+    assert kinds("<pre>x</pre>\n/y") == ["html", "text"]
+
+
+def test_only_the_matching_end_tag_ends_the_block():
+    # CommonMark would end it at any of the four end tags; the browser keeps the <pre>
+    # open until its own, and that is what GitHub shows.
+    assert kinds("<pre>\n</script>\n/x\n</PRE>\ny") == ["html"] * 4 + ["text"]
+
+
+def test_pre_block_interrupts_a_paragraph():
+    assert kinds("text\n<pre>\nx\n</pre>") == ["text", "html", "html", "html"]
+
+
+def test_pre_block_in_a_list_item():
+    assert kinds("- <pre>\n  x\n  </pre>\ny") == ["html", "html", "html", "text"]
+    assert kinds("1. <pre>\n\n   x\nout") == ["html", "html", "html", "text"]  # dedent ends it
+
+
+def test_pre_inside_code_quote_or_comment_opens_nothing():
+    assert kinds("```\n<pre>\n```\nx") == ["fence-open", "fence", "fence-close", "text"]
+    assert kinds("<!--\n<pre>\n-->\nx") == ["text", "comment", "comment", "text"]
+    assert kinds("> <pre>\nx") == ["quote", "text"]
+
+
+def test_comments_inside_a_pre_block_are_html_comments():
+    lines = scan_lines("<pre><!-- a -->b\n`<!--`\nc --></pre>\nd")
+    assert [KIND_NAMES[k] for k in lines.kind] == ["html", "html", "html", "text"]
+    assert lines.visible == ("<pre>b", "`", "</pre>", "d")  # no code spans in raw HTML
+
+
+def test_end_tag_inside_a_comment_does_not_end_the_block():
+    assert kinds("<pre>\n<!-- </pre> -->\nx\n</pre>\ny") == ["html"] * 4 + ["text"]
+    assert kinds("<pre><!--\n</pre>\n-->x") == ["html", "html", "html"]
+    # A comment opened after the end tag stays open after the block.
+    assert kinds("<pre>\n</pre><!--\nx\n-->y") == ["html", "html", "comment", "comment"]
+
+
+def test_details_and_summary_content_is_text():
+    # GitHub renders what <details> holds as Markdown, with or without blank lines.
+    text = "<details>\n<summary>Log</summary>\n\n/close\n\n</details>\n<div>\n/x\n</div>"
+    assert set(kinds(text)) == {"text"}

@@ -21,6 +21,10 @@ The text is read as GitHub-flavoured Markdown by :mod:`bot.core.markdown`, and o
   render it inside the quote.  A maintainer who quotes and then types ``/close`` on
   the next line means the command.  Whatever the state, a line that looks quoted never
   carries a command;
+* raw HTML blocks that GitHub shows as preformatted text: from a line starting with
+  ``<pre``, ``<script``, ``<style`` or ``<textarea`` to the line with the matching end
+  tag.  ``<details>`` and ``<summary>`` are not among them: GitHub renders what they
+  hold as Markdown, so commands in them are live;
 * HTML comments ``<!-- ... -->``, possibly spanning lines, also when opened in a
   quoted line.  Text after ``-->`` on the same line is live again.  A ``<!--`` inside
   an inline code span on the same line does not open a comment (code spans are

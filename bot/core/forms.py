@@ -9,8 +9,8 @@ a value (``None`` when the section holds nothing but template text), the
 placeholder tokens left in it and the checkboxes ticked or not.
 
 The body is read through :func:`bot.core.markdown.scan_lines`, which says which
-lines are code, quotes or hidden in HTML comments: headings and checkboxes
-are only looked for in the text lines it lists.
+lines are code, quotes, preformatted HTML or hidden in HTML comments: headings and
+checkboxes are only looked for in the text lines it lists.
 
 Pure and stdlib-only.  Works line by line with ``str`` methods; the two regular
 expressions are fixed strings with optional parts (no nested quantifiers), so the

@@ -26,7 +26,17 @@ Blocks, following CommonMark (https://spec.commonmark.org/0.31.2/) where it matt
   the slash-command parser's decision (a maintainer who quotes and then types
   ``/close`` on the next line means the command).  What is inside a quote is not parsed
   further, except for HTML comments;
-* everything else is ``TEXT``: paragraphs, headings, list items, blank lines, HTML;
+* raw HTML blocks of CommonMark's type 1 (``HTML``): a line starting, indented at most 3
+  columns (or on a list item's first line, as for fences), with ``<pre``, ``<script``,
+  ``<style`` or ``<textarea`` (any case) followed by a space, a tab, ``>`` or the end of
+  the line, up to and including the line whose text outside comments holds the
+  matching end tag (``</pre>`` ...), or the end of the text.  GitHub shows their
+  content as preformatted text, not Markdown.  Decision: only the *matching* end tag
+  ends the block (CommonMark would take any of the four): the browser keeps a ``<pre>``
+  open until its own end tag, so that is what readers see;
+* everything else is ``TEXT``: paragraphs, headings, list items, blank lines, and
+  HTML blocks of the other types (``<details>``, ``<summary>``, ``<div>`` ...), whose
+  content GitHub renders as Markdown or shows as text;
 * ``COMMENT``: a line that begins inside an HTML comment opened on an earlier line.
 
 HTML comments run from ``<!--`` to the next ``-->`` (``<!-->`` and ``<!--->`` are
@@ -34,15 +44,16 @@ whole comments), across lines and blank lines, in every block but code: in fence
 indented code and inline code spans (matched per line: a run of N backticks is closed
 by the next run of exactly N; whichever of a code span or a comment starts first wins)
 ``<!--`` is literal.  This is wider than CommonMark, where a comment opened inside a
-paragraph ends with it; hidden text is taken as hidden.  A line's *visible* text is
-the line without its comments; for code it is the line itself.
+paragraph ends with it; hidden text is taken as hidden.  Inside a raw HTML block
+comments are HTML's (no code spans).  A line's *visible* text is the line without its
+comments; for code it is the line itself.
 
-Simplifications.  List items are not tracked beyond their first line's fence: a line
-indented 4+ after a blank line inside a list item is taken as indented code (CommonMark
-would continue the item), so a ``<!--`` there is literal.  A paragraph is any line with
-visible text: a line indented 4+ right after a heading is taken as continuation text,
-not code.  Code inside a block quote is not tracked: a ``<!--`` in a quoted fence opens
-a comment.
+Simplifications.  List items are not tracked beyond their first line's fence or HTML
+block: a line indented 4+ after a blank line inside a list item is taken as indented
+code (CommonMark would continue the item), so a ``<!--`` there is literal.  A paragraph
+is any line with visible text: a line indented 4+ right after a heading is taken as
+continuation text, not code.  Code inside a block quote is not tracked: a ``<!--`` in a
+quoted fence opens a comment.
 """
 
 from __future__ import annotations
@@ -58,6 +69,7 @@ __all__ = [
     "FENCE",
     "FENCE_CLOSE",
     "FENCE_OPEN",
+    "HTML",
     "KIND_NAMES",
     "QUOTE",
     "TEXT",
@@ -74,16 +86,22 @@ FENCE_CLOSE = 3
 CODE = 4
 QUOTE = 5
 COMMENT = 6
+HTML = 7
 
 #: Readable names of the kinds, by value.
-KIND_NAMES = ("text", "fence-open", "fence", "fence-close", "code", "quote", "comment")
+KIND_NAMES = ("text", "fence-open", "fence", "fence-close", "code", "quote", "comment", "html")
 
 # A list item's marker, then (as CommonMark allows before content) 1-4 spaces or a tab,
-# then what may open a fence.  5+ spaces would make indented code.
-_LIST_OPEN = re.compile(r"(?:[-+*]|[0-9]{1,9}[.)])(?: {1,4}|\t)(?=[`~])")
+# then what may open a fence or an HTML block.  5+ spaces would make indented code.
+_LIST_OPEN = re.compile(r"(?:[-+*]|[0-9]{1,9}[.)])(?: {1,4}|\t)(?=[`~<])")
+_HTML_OPEN = re.compile(r"<(pre|script|style|textarea)(?=[ \t>]|$)", re.IGNORECASE | re.ASCII)
+_HTML_CLOSE = {
+    name: re.compile(f"</{name}>", re.IGNORECASE | re.ASCII)
+    for name in ("pre", "script", "style", "textarea")
+}
 _BACKTICK_RUN = re.compile(r"`+")
 # First characters of a line that may start something other than paragraph text.
-_SLOW_FIRST = frozenset(" \t>`~-+*0123456789")
+_SLOW_FIRST = frozenset(" \t>`~<-+*0123456789")
 
 
 class Line(NamedTuple):
@@ -103,7 +121,7 @@ class Lines:
     visible: tuple[str, ...]
     """The lines without HTML comments; the very same tuple as ``raw`` when there were none."""
     kind: bytes
-    """Per line, one of TEXT, FENCE_OPEN, FENCE, FENCE_CLOSE, CODE, QUOTE, COMMENT."""
+    """Per line, one of TEXT, FENCE_OPEN, FENCE, FENCE_CLOSE, CODE, QUOTE, COMMENT, HTML."""
     indexed: tuple[int, ...]
     """Indices of the TEXT and COMMENT lines whose visible text starts, after spaces and
     tabs, with one of the characters passed as ``index`` to :func:`scan_lines`."""
@@ -233,10 +251,11 @@ def scan_lines(text: str, index: str = "") -> Lines:
 
     in_comment = False
     para = False  # the previous line is paragraph text: an indented line continues it
-    block = TEXT  # FENCE while one is open
+    block = TEXT  # FENCE or HTML while one is open
     fence_char = ""
     fence_len = 0
     block_indent = 0  # content column of the list item the block opened in, else 0
+    html_end = _HTML_CLOSE["pre"]
 
     # The loop is the hot path of every issue body: plain text lines take the first
     # branches and nothing else.
@@ -251,17 +270,30 @@ def scan_lines(text: str, index: str = "") -> Lines:
                 else:
                     col = j = 0
                 if j == len(line) or col >= block_indent:
-                    if (
-                        j < len(line)
-                        and line[j] == fence_char
-                        and col - block_indent <= 3
-                        and _closes(line, j, fence_char, fence_len)
-                    ):
-                        kinds[i] = FENCE_CLOSE
+                    if block == FENCE:
+                        if (
+                            j < len(line)
+                            and line[j] == fence_char
+                            and col - block_indent <= 3
+                            and _closes(line, j, fence_char, fence_len)
+                        ):
+                            kinds[i] = FENCE_CLOSE
+                            block = TEXT
+                            para = False
+                        else:
+                            kinds[i] = FENCE
+                        continue
+                    kinds[i] = HTML
+                    if in_comment or "<!--" in line:
+                        visible, in_comment = strip_comments(line, in_comment, code_spans=False)
+                        if vis is raws:
+                            vis = list(raws)
+                        vis[i] = visible
+                    else:
+                        visible = line
+                    if html_end.search(visible):
                         block = TEXT
                         para = False
-                    else:
-                        kinds[i] = FENCE
                     continue
                 block = TEXT  # dedented out of its list item: the block ends here
 
@@ -314,9 +346,9 @@ def scan_lines(text: str, index: str = "") -> Lines:
                     vis[i] = visible
                 continue
             k = j
-            if c and c not in "`~" and ("`" in line or "~" in line):
+            if c and c not in "`~<" and ("`" in line or "~" in line or "<" in line):
                 marker = _LIST_OPEN.match(line, j)
-                if marker is not None:  # "- ```" / "1. ~~~": inside a list item
+                if marker is not None:  # "- ```" / "1. <pre>": inside a list item
                     k = marker.end()
                     c = line[k]
             if (c == "`" and line.startswith("```", k)) or (c == "~" and line.startswith("~~~", k)):
@@ -327,6 +359,23 @@ def scan_lines(text: str, index: str = "") -> Lines:
                     fence_char, fence_len = fence
                     block_indent = len(line[:k].expandtabs(4)) if k != j else 0
                     para = False
+                    continue
+            elif c == "<" and not line.startswith("<!--", k):
+                tag = _HTML_OPEN.match(line, k)
+                if tag is not None:
+                    kinds[i] = HTML
+                    html_end = _HTML_CLOSE[tag.group(1).lower()]
+                    block_indent = len(line[:k].expandtabs(4)) if k != j else 0
+                    para = False
+                    if "<!--" in line:
+                        visible, in_comment = strip_comments(line, code_spans=False)
+                        if vis is raws:
+                            vis = list(raws)
+                        vis[i] = visible
+                    else:
+                        visible = line
+                    if not html_end.search(visible):
+                        block = HTML
                     continue
             if "<!--" not in line:
                 para = True
