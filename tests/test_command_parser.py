@@ -195,6 +195,10 @@ def test_fence_in_list_item():
     assert parse("1. ~~~\n   /close\n/help") == [cmd("help", line=3)]
 
 
+def test_five_spaces_after_a_list_marker_make_code_not_a_fence():
+    assert parse("-     ```\n/close") == [cmd("close", line=2)]
+
+
 def test_indented_fence_content_stays_code():
     assert parse("- item\n  ```\n  /close\n  ```\n/help") == [cmd("help", line=5)]
 
@@ -210,6 +214,43 @@ def test_html_comment_start_inside_indented_code_is_literal():
 
 def test_html_comment_start_inside_fence_is_literal():
     assert parse("```\n<!--\n```\n/close") == [cmd("close", line=4)]
+
+
+# ------------------------------------------------------------------ raw HTML blocks
+
+
+@pytest.mark.parametrize(
+    "opener",
+    ["<pre>", "<PRE>", '<pre lang="text">', "   <pre>", "<textarea>", "<script>", "<style>"],
+)
+def test_commands_in_preformatted_html_do_nothing(opener):
+    # GitHub shows a <pre> block's lines as preformatted text, not as the maintainer's words.
+    closer = "</" + opener.strip(" <>").split()[0].lower() + ">"
+    assert parse(f"{opener}\n/close\n{closer}\n/reopen") == [cmd("reopen", line=4)]
+
+
+def test_unclosed_pre_runs_to_the_end():
+    assert parse("/label a\n<pre>\n/close\n\n/reopen") == [cmd("label", "a")]
+
+
+def test_pre_block_ends_at_its_own_end_tag_only():
+    assert parse("<pre>\n</script>\n/close\n</pre>\n/help") == [cmd("help", line=5)]
+
+
+def test_pre_in_a_list_item():
+    assert parse("- <pre>\n  /close\n  </pre>\n/help") == [cmd("help", line=4)]
+
+
+def test_pre_inside_code_or_a_comment_opens_nothing():
+    assert parse("```\n<pre>\n```\n/close") == [cmd("close", line=4)]
+    assert parse("<!-- <pre> -->\n/close") == [cmd("close", line=2)]
+
+
+def test_commands_in_details_stay_live():
+    # <details> and <summary> content is rendered as Markdown on GitHub: it is visible text.
+    text = "<details>\n<summary>Commands</summary>\n\n/label bug\n\n</details>\n/close"
+    assert parse(text) == [cmd("label", "bug", line=4), cmd("close", line=7)]
+    assert parse("<details>\n/close\n</details>") == [cmd("close", line=2)]
 
 
 # ------------------------------------------------------------------ HTML comments
@@ -256,6 +297,11 @@ def test_comment_start_in_code_span_is_literal():
     assert parse("Type `<!--` to hide text.\n/close") == [cmd("close", line=2)]
     # A comment that starts before a backtick still hides the line's remainder.
     assert parse("<!-- `\n/close\n-->") == []
+
+
+def test_comment_opened_in_a_quote_hides_what_follows():
+    # The quoted paragraph goes on lazily, comment included: GitHub hides /close.
+    assert parse("> a <!--\n/close\n-->\n/help") == [cmd("help", line=4)]
 
 
 def test_comment_containing_fence_does_not_open_it():
@@ -425,6 +471,8 @@ _fragments = st.sampled_from(
         "```",
         "~~~~",
         "- ```",
+        "<pre>",
+        "</pre>",
         "<!--",
         "-->",
         "<!-- x -->",
@@ -490,6 +538,7 @@ N = 64 * 1024
         "/" + "a" * N,
         "```\n~~~~\n" * (N // 9),
         "- ```\n x\n" * (N // 9),
+        "<pre>\n/close\n" * (N // 13),
         "`" * N,
         " " * N,
         ">" * N,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -70,6 +71,11 @@ def test_placeholders_are_whole_tokens_and_case_sensitive():
     assert placeholders_in("limit: 0 MiB") == ("0 MiB",)
     assert placeholders_in("`USER_NAME`: x") == ("USER_NAME",)
     assert set(placeholders_in(" ".join(PLACEHOLDER_TOKENS))) == set(PLACEHOLDER_TOKENS)
+
+
+def test_every_placeholder_holds_a_prefilter_substring():
+    # placeholders_in skips its pattern when neither "NAME" nor "iB" is in the text.
+    assert all("NAME" in t or "iB" in t for t in PLACEHOLDER_TOKENS)
 
 
 # ---------------------------------------------------------------------------
@@ -538,6 +544,42 @@ def test_headings_inside_fences_and_comments_are_not_headings():
     assert parsed.field("Code of Conduct").checked == ("I agree",)
     assert "hidden" not in parsed.field("Reason for request").value
     assert "### inside tildes" in parsed.field("Reason for request").value
+
+
+@pytest.mark.parametrize(
+    "middle",
+    [
+        "Type `<!--` to hide text.",  # a comment start in a code span is literal
+        "    ```",  # indented 4: code, not a fence
+        "    <!--",  # a comment start in indented code is literal
+        "- ```\n  ### in a list item's fence\n  ```",
+        "```<!--\n### in a fence whose info string starts a comment\n```",
+        "<!-- c -->```",  # after a comment, a fence marker is text
+        "<!-->",  # a whole (empty) comment
+    ],
+)
+def test_commonmark_edge_cases_do_not_swallow_later_fields(middle):
+    # The parser read each of these differently from GitHub before the shared scanner
+    # (bot.core.markdown) and lost the fields after it, or found a heading in code.
+    parsed = parse_body(f"### A\n\n{middle}\n\n### B\n\nb")
+    assert parsed.headings == ("a", "b")
+    assert parsed.field("B").value == "b"
+
+
+def test_indented_code_holds_no_bold_heading():
+    assert parse_body("Intro\n\n    **Bold**\n\ntext").style == "free"
+
+
+def test_preformatted_html_holds_no_headings_or_checkboxes():
+    body = (
+        "### A\n\n<pre>\n### not a heading\n- [x] not a box\n**Nor bold**\n</pre>\n\n"
+        "### B\n\n<details>\n<summary>More</summary>\n\n- [x] a box\n\n</details>\n"
+    )
+    parsed = parse_body(body)
+    assert parsed.headings == ("a", "b")
+    assert parsed.field("A").checked == ()
+    assert "### not a heading" in parsed.field("A").value
+    assert parsed.field("B").checked == ("a box",)  # <details> content is Markdown
 
 
 def test_inline_code_span_line_does_not_open_a_fence():

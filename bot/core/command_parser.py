@@ -4,13 +4,14 @@ Pure and stdlib-only: no I/O, never raises on any ``str`` input, and linear in t
 size of the text (every scan moves forward; the only regexes are anchored, with no
 nested quantifiers), so a hostile 64 KiB comment costs milliseconds.
 
-The text is read as GitHub-flavoured Markdown, line by line, and only *live* lines
-can carry a command.  Not live:
+The text is read as GitHub-flavoured Markdown by :mod:`bot.core.markdown`, and only
+*live* lines can carry a command.  Not live:
 
-* fenced code blocks (```` ``` ```` or ``~~~``, length >= 3, closed by a fence of the
-  same character and at least the same length; an unclosed fence runs to the end of
-  the text).  A fence opened on a list item's first line (``- ~~~``) also ends when
-  a later non-blank line is indented less than the item's content, as in CommonMark;
+* fenced code blocks (```` ``` ```` or ``~~~``, length >= 3, indented at most 3
+  columns, closed by a fence of the same character and at least the same length; an
+  unclosed fence runs to the end of the text).  A fence opened on a list item's first
+  line (``- ~~~``) also ends when a later non-blank line is indented less than the
+  item's content, as in CommonMark;
 * indented code blocks (4+ columns, tabs counted to the next multiple of 4, not
   continuing a paragraph).  Such lines could never start a command anyway; tracking
   them keeps a ``<!--`` inside code from opening a comment;
@@ -18,11 +19,17 @@ can carry a command.  Not live:
   including ``>>`` nesting.  Decision: a *lazy continuation* line (a line without
   ``>`` directly after a quoted line) is treated as live, although CommonMark would
   render it inside the quote.  A maintainer who quotes and then types ``/close`` on
-  the next line means the command;
-* HTML comments ``<!-- ... -->``, possibly spanning lines.  Text after ``-->`` on the
-  same line is live again.  A ``<!--`` inside an inline code span on the same line
-  does not open a comment (code spans are matched per line, as in CommonMark: a run
-  of N backticks is closed by the next run of exactly N).
+  the next line means the command.  Whatever the state, a line that looks quoted never
+  carries a command;
+* raw HTML blocks that GitHub shows as preformatted text: from a line starting with
+  ``<pre``, ``<script``, ``<style`` or ``<textarea`` to the line with the matching end
+  tag.  ``<details>`` and ``<summary>`` are not among them: GitHub renders what they
+  hold as Markdown, so commands in them are live;
+* HTML comments ``<!-- ... -->``, possibly spanning lines, also when opened in a
+  quoted line.  Text after ``-->`` on the same line is live again.  A ``<!--`` inside
+  an inline code span on the same line does not open a comment (code spans are
+  matched per line, as in CommonMark: a run of N backticks is closed by the next run
+  of exactly N).
 
 A command is ``/word`` at the start of a live line (after at most 3 spaces), where
 ``word`` is ASCII letters, digits, ``-`` or ``_``, followed by whitespace or the end of
@@ -36,6 +43,8 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+
+from bot.core.markdown import COMMENT, scan_lines
 
 __all__ = [
     "SUGGESTION_CUTOFF",
@@ -55,12 +64,10 @@ SUGGESTION_CUTOFF = 0.65
 # it also bounds the difflib work per line.
 _MAX_WORD = 40
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # Greedy with nothing after it, so it never backtracks; the character after the word
 # is checked by hand.
 _COMMAND = re.compile(r" {0,3}/([A-Za-z0-9_-]+)")
-_BACKTICK_RUN = re.compile(r"`+")
-_LIST_MARKER = re.compile(r"(?:[-+*]|[0-9]{1,9}[.)])(?: {1,4}|\t)")
+_QUOTED = re.compile(r" {0,3}>")
 
 # Quote families: any member opens (at the start of a token), any member of the same
 # family closes.  Phones insert typographic quotes, and not always the right one.
@@ -174,160 +181,20 @@ def _scan_args(rest: str) -> list[tuple[str, str]]:
 # ----------------------------------------------------------------------- markdown
 
 
-@dataclass(frozen=True)
-class _Fence:
-    char: str  # "`" or "~"
-    length: int
-    min_indent: int  # content column of the list item the fence opened in, else 0
-
-
-def _indent(line: str) -> tuple[int, int]:
-    """(column of the first non-blank character, its index); tabs stop every 4."""
-    col = 0
-    for i, ch in enumerate(line):
-        if ch == " ":
-            col += 1
-        elif ch == "\t":
-            col += 4 - col % 4
-        else:
-            return col, i
-    return col, len(line)
-
-
-def _fence_run(line: str, i: int) -> tuple[str, int, int] | None:
-    """(char, length, end index) of a fence run of 3+ ``` ` ``` or ``~`` at ``i``."""
-    if i >= len(line) or line[i] not in "`~":
-        return None
-    ch = line[i]
-    j = i
-    while j < len(line) and line[j] == ch:
-        j += 1
-    if j - i < 3:
-        return None
-    return ch, j - i, j
-
-
-def _open_fence(line: str, col: int, i: int) -> _Fence | None:
-    """The fence ``line`` opens (its first non-blank is at index ``i``, column ``col``)."""
-    if col > 3:
-        return None
-    min_indent = 0
-    marker = _LIST_MARKER.match(line, i)
-    if marker is not None:  # "- ```" / "1. ~~~": a fence inside a list item
-        min_indent = len(line[: marker.end()].expandtabs(4))
-        i = marker.end()
-        k = i
-        while k < len(line) and k - i < 3 and line[k] == " ":
-            k += 1
-        i = k
-    run = _fence_run(line, i)
-    if run is None:
-        return None
-    ch, length, end = run
-    if ch == "`" and "`" in line[end:]:  # ```inline``` is a code span, not a fence
-        return None
-    return _Fence(ch, length, min_indent)
-
-
-def _closes(fence: _Fence, line: str, col: int, i: int) -> bool:
-    if col - fence.min_indent > 3:
-        return False
-    run = _fence_run(line, i)
-    if run is None:
-        return False
-    ch, length, end = run
-    return ch == fence.char and length >= fence.length and not line[end:].strip()
-
-
-def _strip_comments(line: str, in_comment: bool) -> tuple[str, bool]:
-    """Remove HTML comments from one line.
-
-    Returns the live text and whether a comment is still open at the end of the line.
-    ``in_comment`` says one was open at its start.  Inline code spans are honoured:
-    ``<!--`` inside one is literal (and, as in CommonMark, whichever of a code span or
-    a comment starts first wins).  Every search moves forward, so this is linear.
-    """
-    if not in_comment and "<!--" not in line:
-        return line, False
-    out: list[str] = []
-    n = len(line)
-    pos = 0
-    if in_comment:
-        close = line.find("-->")
-        if close < 0:
-            return "", True
-        pos = close + 3
-
-    runs = [(m.start(), m.end()) for m in _BACKTICK_RUN.finditer(line, pos)]
-    next_same: list[int] = [-1] * len(runs)
-    last_by_length: dict[int, int] = {}
-    for r in range(len(runs) - 1, -1, -1):
-        length = runs[r][1] - runs[r][0]
-        next_same[r] = last_by_length.get(length, -1)
-        last_by_length[length] = r
-
-    r = 0  # next backtick run at or after pos
-    comment = line.find("<!--", pos)
-    live_from = pos
-    while pos < n:
-        while r < len(runs) and runs[r][0] < pos:
-            r += 1
-        if comment != -1 and comment < pos:
-            comment = line.find("<!--", pos)
-        tick = runs[r][0] if r < len(runs) else -1
-        if comment == -1 and tick == -1:
-            break
-        if tick != -1 and (comment == -1 or tick < comment):
-            partner = next_same[r]
-            pos = runs[partner][1] if partner != -1 else runs[r][1]  # span or literal
-            continue
-        out.append(line[live_from:comment])
-        close = line.find("-->", comment + 2)  # "<!-->" and "<!--->" are comments too
-        if close < 0:
-            return "".join(out), True
-        pos = live_from = close + 3
-    out.append(line[live_from:])
-    return "".join(out), False
-
-
 def _live_lines(text: str) -> Iterator[tuple[int, str]]:
-    """Yield (1-based line number, live text) for lines that could hold a command."""
-    fence: _Fence | None = None
-    in_comment = False
-    continues_paragraph = False
-    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
-        col, i = _indent(line)
-        blank = i == len(line)
-        if fence is not None:
-            if blank or col >= fence.min_indent:
-                if _closes(fence, line, col, i):
-                    fence = None
-                    continues_paragraph = False
-                continue
-            fence = None  # dedented out of the list item: the fence ends, line is live
-        if in_comment:
-            live, in_comment = _strip_comments(line, True)
-            continues_paragraph = bool(live.strip())
-            # Invariant: a line that looks quoted never carries a command, whatever state.
-            if continues_paragraph and not (col <= 3 and line[i] == ">"):
-                yield number, live
+    """Yield (1-based line number, live text) for the lines that could hold a command.
+
+    Candidates are paragraph text and what follows ``-->`` on a line that closes a
+    comment, as classified by :func:`bot.core.markdown.scan_lines`; only lines whose
+    live text starts with ``/`` are looked at.
+    """
+    lines = scan_lines(text, "/")
+    kinds = lines.kind
+    for i in lines.indexed:
+        # Invariant: a line that looks quoted never carries a command, whatever state.
+        if kinds[i] == COMMENT and _QUOTED.match(lines.raw[i]):
             continue
-        if blank:
-            continues_paragraph = False
-            continue
-        if col >= 4 and not continues_paragraph:
-            continue  # indented code block
-        if col <= 3 and line[i] == ">":
-            continues_paragraph = True  # what follows may be a lazy continuation
-            continue
-        opened = _open_fence(line, col, i)
-        if opened is not None:
-            fence = opened
-            continues_paragraph = False
-            continue
-        live, in_comment = _strip_comments(line, False)
-        continues_paragraph = bool(live.strip())
-        yield number, live
+        yield i + 1, lines.visible[i]
 
 
 # ------------------------------------------------------------------------ parsing
