@@ -55,6 +55,9 @@ PLACEHOLDER_TOKENS: tuple[str, ...] = (
     "0 MB",
 )
 
+#: Substrings every placeholder token holds, to rule text out before the pattern runs.
+PLACEHOLDER_HINTS: tuple[str, ...] = ("NAME", "0 M", "0 G")
+
 # Not inside a number: "1.00 GiB" and "10 MB" are sizes, not the template's "00 GiB".
 _TOKEN_RE = re.compile(
     r"(?<![\w.,])(?:" + "|".join(re.escape(t) for t in PLACEHOLDER_TOKENS) + r")(?!\w)"
@@ -122,9 +125,9 @@ def normalize_heading(text: str) -> str:
 
 def placeholders_in(text: str | None) -> tuple[str, ...]:
     """Return the placeholder tokens present in ``text``, in PLACEHOLDER_TOKENS order."""
-    # Every token contains "NAME" or "iB" (a test checks): two substring searches rule
-    # most text out much faster than the pattern's scan, which tries every position.
-    if not text or ("NAME" not in text and "iB" not in text):
+    # Every token contains one of PLACEHOLDER_HINTS (a test checks): a few substring searches
+    # rule most text out much faster than the pattern's scan, which tries every position.
+    if not text or not any(hint in text for hint in PLACEHOLDER_HINTS):
         return ()
     found = set(_TOKEN_RE.findall(text))
     return tuple(t for t in PLACEHOLDER_TOKENS if t in found)
