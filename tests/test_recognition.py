@@ -21,9 +21,10 @@ import pytest
 
 from bot.core.forms import parse_body
 from bot.core.model import Issue, Snapshot
+from bot.core.recognition import recognise
 from bot.core.rules import load_rules
 from bot.core.trigger import ISSUES, Trigger
-from bot.features.triage.decide import decide, missing_items, recognise, shown_form
+from bot.features.triage.decide import decide, missing_items, shown_form
 
 OPENED = Trigger(ISSUES, "opened")
 

@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.core.model import Snapshot
+from bot.core.recognition import Verdict, recognise
 from bot.core.reconcile import Proposal
 from bot.core.roles import Caller, is_maintainer
 from bot.core.rules import RepoRules
@@ -25,7 +26,6 @@ from bot.core.trigger import Trigger
 
 if TYPE_CHECKING:
     from bot.core.pypi import ProjectFacts
-    from bot.features.triage.decide import Verdict
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,6 @@ class Situation:
     @cached_property
     def verdict(self) -> Verdict:
         """What the issue is, recognised once for every feature."""
-        from bot.features.triage.decide import recognise
-
         return recognise(self.snapshot.issue, self.rules, self.snapshot.parsed)
 
 

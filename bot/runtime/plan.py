@@ -14,11 +14,12 @@ from typing import Any
 
 from bot.core.actions import describe
 from bot.core.model import History, Issue, Snapshot, is_bot
+from bot.core.recognition import skip_reason
 from bot.core.reconcile import difference
 from bot.core.rules import Rules
 from bot.core.trigger import Trigger
 from bot.features.base import Situation
-from bot.features.triage.decide import missing_items, skip_reason
+from bot.features.triage.decide import missing_items
 from bot.runtime.reconcile import OfflineLookups, decide, wanted_by
 from bot.runtime.service import repository
 

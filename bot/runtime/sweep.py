@@ -33,10 +33,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import bot.features.lifecycle.decide as lifecycle
-import bot.features.triage.decide as triage
 from bot.adapters.github import Api
 from bot.core.actions import Action
 from bot.core.model import Issue
+from bot.core.recognition import skip_reason
 from bot.core.rules import RepoRules, Rules
 from bot.core.trigger import CATCH_UP, CLOCKS, Trigger
 from bot.runtime.apply import Budget
@@ -98,7 +98,7 @@ def _missed(issue: Issue, rules: RepoRules, now: datetime) -> bool:
         not issue.is_pull_request
         and issue.comment_count == 0
         and CATCH_UP_AFTER <= now - issue.created_at <= CATCH_UP_WITHIN
-        and triage.skip_reason(issue, rules) is None
+        and skip_reason(issue, rules) is None
     )
 
 

@@ -31,10 +31,10 @@ import cachetools
 from bot.core import markers
 from bot.core.actions import Action, AddLabels, Close, RemoveLabel, SetComment
 from bot.core.model import History, Issue, Snapshot, parse_time
+from bot.core.recognition import recognise
 from bot.core.rules import Category, RepoRules
 from bot.core.text import render
 from bot.core.waiting import last_added, maintainer_wait, requester_wait
-from bot.features.triage.decide import recognise
 
 NUDGE = "nudge"
 CLOSE = "close-no-response"

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 from bot.core.model import Issue
 from bot.core.names import normalize
+from bot.core.recognition import skip_reason
 from bot.core.reconcile import Proposal
 from bot.core.roles import MAINTAINER_ASSOCIATIONS
 from bot.core.rules import RepoRules
 from bot.core.trigger import ISSUE_COMMENT, ISSUES, Trigger
 from bot.features.base import Feature, Lookups, Situation, is_maintainer_or_author
 from bot.features.names import decide as report
-from bot.features.triage.decide import skip_reason
 
 NAME = "names"
 log = logging.getLogger(__name__)
