@@ -18,7 +18,7 @@ from bot.core.forms import ParsedBody, normalize_heading, parse_body, placeholde
 from bot.core.model import History, Issue
 from bot.core.patterns import Pattern
 from bot.core.rules import Category, Misfiling, RepoRules, TextMatch
-from bot.core.text import defuse_mentions, render
+from bot.core.text import Markdown, defuse_mentions, escape, render
 from bot.features.commands.decide import command_label_acts
 
 MARKER = "triage"
@@ -115,7 +115,7 @@ def missing_items(category: Category, issue: Issue, parsed: ParsedBody) -> tuple
     if category.title_placeholders and placeholders_in(issue.title):
         items.append(
             "a title that names your project (it still says "
-            + " and ".join(f"`{p}`" for p in placeholders_in(issue.title))
+            + " and ".join(escape(p, code=True) for p in placeholders_in(issue.title))
             + ")"
         )
     return tuple(items)
@@ -184,7 +184,8 @@ def render_comment(state: CommentState, issue: Issue, rules: RepoRules) -> str |
         if misfiling is not None and misfiling.reply:
             sections.append(render(rules.replies[misfiling.reply], fields))
     if state.missing:
-        missing = "\n".join(f"- {defuse_mentions(item)}" for item in state.missing)
+        # The rules' own descriptions (and placeholder tokens), already markdown.
+        missing = Markdown("\n".join(f"- {defuse_mentions(item)}" for item in state.missing))
         sections.append(
             render(rules.replies[rules.triage.verification_reply], {**fields, "missing": missing})
         )

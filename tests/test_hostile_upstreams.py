@@ -1,0 +1,94 @@
+"""Hostile users and hostile upstreams (issue #14), black-box: signed and unsigned deliveries
+in, a fake PyPI and the fake GitHub behind the bot, and what the bot answers, writes and logs."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import markers
+from tests.conftest import REPO, payload
+from tests.fake_pypi import FakePyPI, project_json
+from tests.markdown_safety import problems
+from tests.test_name_report import form
+
+NUMBER = 11
+
+
+@pytest.fixture
+async def pypi(aiohttp_server) -> FakePyPI:
+    fake = FakePyPI()
+    fake.add_project("FlaskPlus", releases={"0.1": ["2014-05-01T10:00:00Z"]})
+    server = await aiohttp_server(fake.app())
+    fake.url = str(server.make_url("")).rstrip("/")
+    return fake
+
+
+def request(name: str, number: int = NUMBER, user: str = "alice"):
+    return payload(
+        "issues.opened.1",
+        number=number,
+        title=f"PEP 541 Request: {name}",
+        body=form(f"`{name}`: https://pypi.org/project/{name}"),
+        user=user,
+        labels=[{"name": "PEP 541"}],
+    )
+
+
+def bodies_written(github) -> list[str]:
+    """Every comment body the bot POSTed or PATCHed."""
+    return [w.json["body"] for w in github.writes if isinstance(w.json, dict) and "body" in w.json]
+
+
+def report_of(github, number: int = NUMBER) -> str:
+    (body,) = [
+        c["body"]
+        for c in github.comments(REPO, number)
+        if markers.read(c["body"], "name-report") is not None
+    ]
+    return body
+
+
+# -- 9: what the index says is not markdown ------------------------------------------------
+
+
+async def test_hostile_index_data_is_escaped_in_the_name_report(make_bot, pypi):
+    doc = project_json(
+        "widgets",
+        releases={"1.0": ["2016-02-03T04:05:06Z"]},
+        home_page="https://user:secret@evil.example/@pypi/admins|x",
+        project_urls={"Source": "https://github.com/@org/team/<!--x-->"},
+    )
+    doc["info"]["name"] = "widgets @pypi/admins | <!-- hidden --> `x` [a](https://evil.example)"
+    doc["info"]["version"] = "1.0 | @org/team <img src=x> \u202egnp.exe"
+    pypi.projects["widgets"] = doc
+    bot = await make_bot(pypi_url=pypi.url)
+    await bot.deliver("issues", request("widgets"))
+    await bot.settle()
+    body = report_of(bot.github)
+    assert problems(body, author="alice") == [], body
+    assert "secret" not in body and "\u202e" not in body
+    # The facts are still there to read, as text.
+    assert "widgets @\u200dpypi/admins \\| <!-- hidden -->" in body
+    assert "latest `1.0 \\| @\u200dorg/team <img src=x> gnp.exe`" in body
+    assert "<https://evil.example/%40pypi/admins%7Cx>" in body
+    for written in bodies_written(bot.github):
+        assert problems(written, author="alice") == [], written
+
+
+async def test_a_command_reply_shows_hostile_text_inert(bot):
+    github = bot.github
+    github.add_issue(REPO, number=7, title="Please help", body="Hello", user="alice")
+    github.set_permission(REPO, "staff", "triage")
+    text = "/close \u202e@pypi/admins | <!-- x --> `y` [a](https://u:p@evil.example)\u200b"
+    comment = github.add_comment(REPO, 7, text, user="staff")
+    data = payload("issue_comment.created.1")
+    data["issue"] = github.issue(REPO, 7)
+    data["comment"] = comment
+    data["sender"] = {**data["sender"], "login": "staff", "type": "User"}
+    await bot.deliver("issue_comment", data, seed=False)
+    await bot.settle()
+    (reply,) = [b for b in bodies_written(github) if "/close" in b]
+    assert problems(reply) == [], reply
+    assert "\u202e" not in reply and "\u200b" not in reply and "u:p@" not in reply
+    # (the parser drops the HTML comment from the command's text)
+    assert "`/close @\u200dpypi/admins \\| 'y' [a](https://evil.example)`" in reply
