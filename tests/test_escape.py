@@ -130,3 +130,16 @@ def test_a_template_field_is_escaped_and_only_the_author_mentioned():
     )
     assert out.startswith("Hi @alice, about *")
     assert problems(out, author="alice") == []
+
+
+def test_no_reply_in_the_rules_addresses_an_empty_login():
+    from bot.core.rules import load_rules
+    from tests.conftest import ROOT
+
+    replies = load_rules(ROOT / "rules.yaml").for_repo("pypi/support").replies
+    fields = {"missing": "- x", "category": "PEP 541", "count": 2, "days": 14}
+    fields |= {"attempt": 1, "attempts": 3}
+    for name, template in replies.items():
+        out = render(template, {"author": "@", "author_name": "", **fields})
+        assert "@" not in out and "{author" not in out, (name, out)
+        assert not re.search(r" [,.]|,[,.]|^[,.:]", out, re.MULTILINE), (name, out)

@@ -92,3 +92,32 @@ async def test_a_command_reply_shows_hostile_text_inert(bot):
     assert "\u202e" not in reply and "\u200b" not in reply and "u:p@" not in reply
     # (the parser drops the HTML comment from the command's text)
     assert "`/close @\u200dpypi/admins \\| 'y' [a](https://evil.example)`" in reply
+
+
+# -- 10: nobody to address, nobody addressed -----------------------------------------------
+
+
+@pytest.mark.parametrize("user", ["missing", None, {}, {"login": ""}])
+async def test_an_issue_without_an_author_gets_a_neutral_greeting(bot, user):
+    bot.github.add_issue(
+        REPO, number=NUMBER, title="PEP 541 Request: PROJECT_NAME", body=form(), user="alice"
+    )
+    data = request("PROJECT_NAME")
+    if user == "missing":
+        del data["issue"]["user"]
+    else:
+        data["issue"]["user"] = user
+    await bot.deliver("issues", data, seed=False)
+    await bot.settle()
+    (triage,) = bodies_written(bot.github)
+    assert "@," not in triage and "@ " not in triage
+    assert triage.startswith("Hi, thanks for your request."), triage
+    assert problems(triage) == [], triage
+
+
+async def test_a_login_that_is_not_a_login_is_not_mentioned(bot):
+    await bot.deliver("issues", request("PROJECT_NAME", user="x @pypi/admins"))
+    await bot.settle()
+    (triage,) = bodies_written(bot.github)
+    assert problems(triage) == [], triage
+    assert triage.startswith("Hi, thanks for your request.")

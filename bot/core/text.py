@@ -88,10 +88,33 @@ class _Fields(dict[str, Any]):
         return "{" + key + "}"
 
 
+# With no one to address, "{author}" goes with the comma or space before it ("Hi {author},"
+# becomes "Hi,"), or at the start of a line with the punctuation after it.
+_NAMELESS = (
+    re.compile(r"^\{author(?:_name)?\}[ \t]*[,.;:!?]?[ \t]*", re.MULTILINE),
+    re.compile(r"[ \t]*,?[ \t]*\{author(?:_name)?\}"),
+)
+
+
 def render(template: str, fields: Mapping[str, Any]) -> str:
-    """Fill a reply template. `{author}` (`"@login"`) is the one deliberate mention; every other
-    field is escaped, except `Markdown` the caller built."""
-    safe = {
-        k: v if k == "author" or isinstance(v, Markdown) else escape(v) for k, v in fields.items()
-    }
+    """Fill a reply template. `{author}` (`"@login"`) is the one deliberate mention, and only
+    of a well-formed login; without one, the author is not addressed at all. Every other field
+    is escaped, except `Markdown` the caller built."""
+    safe: dict[str, Any] = {}
+    nameless = False
+    for key, value in fields.items():
+        if key == "author":
+            who = mention(value) if str(value).startswith("@") else None
+            nameless = nameless or who is None
+            safe[key] = who
+        elif key == "author_name":
+            nameless = nameless or mention(value) is None
+            safe[key] = escape(value)
+        elif isinstance(value, Markdown):
+            safe[key] = value
+        else:
+            safe[key] = escape(value)
+    if nameless:
+        for pattern in _NAMELESS:
+            template = pattern.sub("", template)
     return template.format_map(_Fields(safe))
