@@ -3,10 +3,12 @@ in, a fake PyPI and the fake GitHub behind the bot, and what the bot answers, wr
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.core import markers
-from tests.conftest import REPO, payload
+from tests.conftest import REPO, headers_for, payload, sign
 from tests.fake_pypi import FakePyPI, project_json
 from tests.markdown_safety import problems
 from tests.test_name_report import form
@@ -121,3 +123,71 @@ async def test_a_login_that_is_not_a_login_is_not_mentioned(bot):
     (triage,) = bodies_written(bot.github)
     assert problems(triage) == [], triage
     assert triage.startswith("Hi, thanks for your request.")
+
+
+# -- 2, 3: no 500 for anyone --------------------------------------------------------------
+
+
+async def raw_post(client, headers: list[bytes], body: bytes) -> int:
+    """POST /webhook over a plain socket, header bytes as given; the status answered."""
+    reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+    head = [
+        b"POST /webhook HTTP/1.1",
+        b"Host: bot",
+        b"Content-Type: application/json",
+        b"Content-Length: " + str(len(body)).encode(),
+        b"Connection: close",
+        *headers,
+    ]
+    writer.write(b"\r\n".join(head) + b"\r\n\r\n" + body)
+    await writer.drain()
+    status_line = await asyncio.wait_for(reader.readline(), 5)
+    writer.close()
+    return int(status_line.split()[1])
+
+
+GOOD = sign(b"{}")[7:]
+HOSTILE_SIGNATURES = [
+    "sha256=" + "é" * 64,
+    "sha256=" + GOOD[:-1] + "é",
+    "sha256=ü",
+    "é",
+    "sha256=" + GOOD.upper(),
+    "sha256=" + GOOD + "00",
+    "sha256=" + GOOD[:-2],
+    "sha1=" + GOOD[:40],
+    "sha256=\u202e" + GOOD,
+]
+
+
+@pytest.mark.parametrize("signature", HOSTILE_SIGNATURES)
+async def test_a_hostile_signature_is_a_401_not_a_500(bot, signature):
+    headers = headers_for("ping", b"{}")
+    headers["X-Hub-Signature-256"] = signature
+    response = await bot.client.post("/webhook", data=b"{}", headers=headers)
+    assert response.status == 401, await response.text()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"X-Hub-Signature-256: sha256=" + b"\xff" * 64,
+        b"X-Hub-Signature-256: sha256=" + GOOD[:-1].encode() + b"\xe9",
+        b"X-Hub-Signature-256: \xc3\xa9\xc3\xa9",
+        b"X-Hub-Signature-256: sha256=" + GOOD.encode() + b"\x80",
+    ],
+)
+async def test_non_ascii_signature_bytes_are_a_401_not_a_500(bot, raw):
+    event = [b"X-GitHub-Event: ping", b"X-GitHub-Delivery: d-1"]
+    assert await raw_post(bot.client, [*event, raw], b"{}") == 401
+
+
+async def test_unverified_deliveries_with_non_ascii_headers_get_no_500(make_bot):
+    bot = await make_bot(webhook_secret=None)  # dry-run without a secret: nothing verified
+    for headers in (
+        [b"X-GitHub-Event: \xff\xfe", b"X-GitHub-Delivery: d-2"],
+        [b"X-GitHub-Event: issues", b"X-GitHub-Delivery: \xe9\x00x"],
+        [b"X-GitHub-Event: \xc3\xa9", b"X-GitHub-Delivery: \xc3\xa9"],
+    ):
+        assert await raw_post(bot.client, headers, b'{"action": "opened"}') in (202, 400)
+    await bot.settle()
