@@ -4,6 +4,7 @@ in, a fake PyPI and the fake GitHub behind the bot, and what the bot answers, wr
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -191,3 +192,34 @@ async def test_unverified_deliveries_with_non_ascii_headers_get_no_500(make_bot)
     ):
         assert await raw_post(bot.client, headers, b'{"action": "opened"}') in (202, 400)
     await bot.settle()
+
+
+@pytest.mark.parametrize("depth", [1_000, 5_000, 200_000])
+@pytest.mark.parametrize("kind", ["array", "object"])
+async def test_a_signed_deeply_nested_body_is_a_400(bot, depth, kind):
+    if kind == "array":
+        body = b"[" * depth + b"]" * depth
+    else:
+        body = b'{"issue": ' + b'{"a": ' * depth + b"1" + b"}" * (depth + 1)
+    response = await bot.client.post("/webhook", data=body, headers=headers_for("issues", body))
+    assert response.status == 400, await response.text()
+    assert "nested too deeply" in (await response.json())["error"]
+    # And the bot still works.
+    ping = b'{"zen": "ok"}'
+    response = await bot.client.post("/webhook", data=ping, headers=headers_for("ping", ping))
+    assert response.status == 200
+
+
+async def test_a_signed_body_nested_deeper_than_any_delivery_is_a_400(bot):
+    # Deep, but well within what json.loads parses: refused before any handler reads it.
+    data = payload("issues.opened.1", number=12, user="alice")
+    deep: object = "x"
+    for _ in range(200):
+        deep = [deep]
+    data["issue"]["title"] = deep
+    body = json.dumps(data).encode()
+    response = await bot.client.post("/webhook", data=body, headers=headers_for("issues", body))
+    assert response.status == 400
+    real = json.dumps(payload("issues.opened.1", number=13, user="alice")).encode()
+    response = await bot.client.post("/webhook", data=real, headers=headers_for("issues", real))
+    assert response.status == 202

@@ -28,6 +28,9 @@ SERVICE: web.AppKey[Service] = web.AppKey("service", Service)
 # What GitHub sends: "sha256=" and 64 lower-case hex digits. Anything else (other bytes, other
 # lengths, non-ASCII text that hmac.compare_digest would refuse with a TypeError) is a 401.
 _SIGNATURE = re.compile(r"sha256=[0-9a-f]{64}", re.ASCII)
+# GitHub's deliveries nest some ten levels deep; far deeper is hostile (and past ~1,000 levels
+# json.loads itself raises RecursionError).
+MAX_DEPTH = 64
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -59,6 +62,10 @@ async def webhook(request: web.Request) -> web.Response:
         data: Any = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return _error(400, "body is not valid JSON")
+    except RecursionError:
+        return _error(400, "body is nested too deeply")
+    if too_deep(data):
+        return _error(400, "body is nested too deeply")
     if not isinstance(data, dict):
         return _error(400, "body must be a JSON object")
     if problem := malformed(data):
@@ -81,6 +88,19 @@ def valid_signature(body: bytes, signature: str, secret: str) -> bool:
         return False
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(signature.encode("ascii"), expected.encode("ascii"))
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether arrays and objects nest more than `limit` levels deep (walked without recursion,
+    so that no later reader of the delivery meets a RecursionError)."""
+    stack = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        if depth > limit:
+            return True
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
 
 
 async def healthz(request: web.Request) -> web.Response:
