@@ -4,12 +4,18 @@ in, a fake PyPI and the fake GitHub behind the bot, and what the bot answers, wr
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import logging
+import subprocess
+import sys
 
 import pytest
 
 from bot.core import markers
-from tests.conftest import REPO, headers_for, payload, sign
+from bot.runtime import logs
+from bot.runtime.config import from_env
+from tests.conftest import REPO, ROOT, headers_for, payload, run_bot, sign
 from tests.fake_pypi import FakePyPI, project_json
 from tests.markdown_safety import problems
 from tests.test_name_report import form
@@ -223,3 +229,100 @@ async def test_a_signed_body_nested_deeper_than_any_delivery_is_a_400(bot):
     real = json.dumps(payload("issues.opened.1", number=13, user="alice")).encode()
     response = await bot.client.post("/webhook", data=real, headers=headers_for("issues", real))
     assert response.status == 202
+
+
+# -- 4: credentials in URLs stay out of logs and comments ----------------------------------
+
+
+@pytest.fixture
+def json_logs():
+    """The bot's JSON log lines, as the service writes them."""
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    logs.setup(logging.DEBUG, stream)
+    yield stream
+    root.handlers[:], level = saved
+    root.setLevel(level)
+
+
+def with_credentials(url: str) -> str:
+    return url.replace("http://", "http://pypi-user:hunter2-password@")
+
+
+async def test_pypi_url_credentials_are_used_but_never_shown(make_bot, pypi, json_logs):
+    pypi.add_project("widgets", releases={"1.0": ["2016-02-03T04:05:06Z"]})
+    bot = await make_bot(pypi_url=with_credentials(pypi.url))
+    assert await bot.service.services["names"].refresher.refresh()
+    await bot.deliver("issues", request("widgets"))
+    pypi.status = 503  # and a failing lookup, whose error names the URL
+    await bot.deliver("issues", request("other-project", number=NUMBER + 1))
+    await bot.service.services["names"].refresher.refresh()
+    await bot.settle()
+    # The index was asked with the credentials ...
+    assert all(h.get("Authorization", "").startswith("Basic ") for _, _, h in pypi.requests)
+    # ... and they appear nowhere.
+    report = report_of(bot.github)
+    assert f"]({pypi.url}/project/widgets/)" in report
+    for body in bodies_written(bot.github):
+        assert "hunter2" not in body and "pypi-user" not in body, body
+        assert problems(body, author="alice") == []
+    text = json_logs.getvalue()
+    assert "name index not refreshed" in text and pypi.url in text  # the URL was logged
+    assert "hunter2" not in text and "pypi-user" not in text
+
+
+def test_no_url_credentials_in_any_log_line(json_logs):
+    log = logging.getLogger("bot.test")
+    url = "https://ghe-user:hunter2-password@ghe.example/api/v3/repos/x/issues"
+    log.warning("POST %s: timed out", url)
+    logs.event(log, "github: failed", url=url, error=RuntimeError(url), calls=[{"url": url}])
+    text = json_logs.getvalue()
+    assert text.count("https://ghe.example/api/v3/repos/x/issues") == 4
+    assert "hunter2" not in text and "ghe-user" not in text
+
+
+def test_a_bad_url_with_credentials_is_named_without_them():
+    result = run_bot(
+        "serve",
+        env={
+            "GITHUB_API_URL": "ftp://ghe-user:hunter2-password@ghe.example/",
+            "BOT_RULES": str(ROOT / "rules.yaml"),
+        },
+    )
+    assert result.returncode == 1
+    assert "GITHUB_API_URL must be an http(s) URL" in result.stderr
+    assert "ftp://ghe.example" in result.stderr
+    assert "hunter2" not in result.stderr and "ghe-user" not in result.stderr
+    settings = from_env({"PYPI_URL": "https://u:hunter2-password@mirror.example/"})
+    assert "hunter2" not in repr(settings) and "mirror.example" in repr(settings)
+
+
+def test_the_start_up_line_shows_urls_without_credentials():
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PORT": "0",
+        "HOST": "127.0.0.1",
+        "BOT_RULES": str(ROOT / "rules.yaml"),
+        "GITHUB_API_URL": "http://ghe-user:hunter2-password@127.0.0.1:9/api/v3",
+        "PYPI_URL": "http://pypi-user:hunter2-password@127.0.0.1:9/",
+    }
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--dry-run"],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = []
+        while child.stderr is not None and (line := child.stderr.readline()):
+            lines.append(line)
+            if '"starting"' in line:
+                break
+    finally:
+        child.terminate()
+        child.wait(10)
+    text = "".join(lines)
+    assert '"api_url": "http://127.0.0.1:9/api/v3"' in text, text
+    assert "hunter2" not in text and "ghe-user" not in text and "pypi-user" not in text

@@ -22,9 +22,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import aiohttp
+import yarl
 
 from bot.core.names import NameIndex, NameIndexCorrupt, is_valid_project_name
 from bot.core.pypi import ProjectFacts
+from bot.core.text import redact_urls
 
 __all__ = [
     "CircuitBreaker",
@@ -122,7 +124,12 @@ class PyPIClient:
         max_index_bytes: int = 256 * 2**20,
     ) -> None:
         self._session = session
-        self.base_url = base_url.rstrip("/")
+        # Credentials in the URL ("https://user:password@mirror/") are sent as basic auth and
+        # kept out of every URL the client builds, so no message or link can carry them.
+        url = yarl.URL(base_url.rstrip("/"))
+        auth = aiohttp.BasicAuth.from_url(url) if url.user is not None else None
+        self._auth = {"Authorization": auth.encode()} if auth is not None else {}
+        self.base_url = str(url.with_user(None)).rstrip("/")
         self.timeout = timeout
         self.index_timeout = index_timeout
         self.breaker = breaker or CircuitBreaker()
@@ -206,7 +213,7 @@ class PyPIClient:
         try:
             async with self._session.get(
                 url,
-                headers={"User-Agent": USER_AGENT, **headers},
+                headers={"User-Agent": USER_AGENT, **self._auth, **headers},
                 timeout=aiohttp.ClientTimeout(total=timeout),
             ) as resp:
                 if resp.status not in ok:
@@ -216,7 +223,7 @@ class PyPIClient:
         except TimeoutError:
             raise PyPIUnavailable(f"{url} timed out after {timeout}s") from None
         except aiohttp.ClientError as exc:
-            raise PyPIUnavailable(f"{url}: {type(exc).__name__}: {exc}") from None
+            raise PyPIUnavailable(redact_urls(f"{url}: {type(exc).__name__}: {exc}")) from None
 
 
 async def _read_limited(resp: aiohttp.ClientResponse, limit: int) -> bytes:
