@@ -326,3 +326,70 @@ def test_the_start_up_line_shows_urls_without_credentials():
     text = "".join(lines)
     assert '"api_url": "http://127.0.0.1:9/api/v3"' in text, text
     assert "hunter2" not in text and "ghe-user" not in text and "pypi-user" not in text
+
+
+# -- 8: a large answer from the index neither stalls the service nor trips the breaker -----
+
+
+def huge_document(name: str, mib: float) -> bytes:
+    """A /pypi/NAME/json document of about `mib` MiB: releases of ten files each."""
+    file = (
+        b'{"filename": "f-1-py3-none-any.whl", "upload_time_iso_8601": "2016-02-03T04:05:06Z",'
+        b' "size": 12345, "yanked": false, "digests": {"sha256": "' + b"0" * 64 + b'"}}'
+    )
+    release = b"[" + b", ".join([file] * 10) + b"]"
+    count = int(mib * 2**20) // (len(release) + 12)
+    releases = b", ".join(b'"0.%d": %s' % (i, release) for i in range(count))
+    info = b'{"name": "%s", "version": "0.%d", "summary": "big"}' % (name.encode(), count - 1)
+    return b'{"info": %s, "releases": {%s}, "urls": []}' % (info, releases)
+
+
+async def slowest_ack(bot, work: asyncio.Future) -> float:
+    """Keep delivering pings while `work` runs: the longest a ping could have waited for its
+    acknowledgement (one round, the short pause between pings included), in seconds."""
+    loop = asyncio.get_running_loop()
+    ping = b'{"zen": "Keep it logically awesome."}'
+    slowest = 0.0
+    while not work.done():
+        started = loop.time()
+        response = await bot.client.post("/webhook", data=ping, headers=headers_for("ping", ping))
+        assert response.status == 200
+        await asyncio.sleep(0.005)
+        slowest = max(slowest, loop.time() - started)
+    await work
+    return slowest
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+async def test_a_60_mib_project_document_is_refused_without_stalling_acks(make_bot, pypi, chunked):
+    pypi.raw["widgets"] = huge_document("widgets", 60)
+    pypi.chunked = chunked
+    pypi.add_project("widgets", releases={"1.0": ["2016-02-03T04:05:06Z"]})  # listed
+    del pypi.projects["widgets"]
+    bot = await make_bot(pypi_url=pypi.url)
+    assert await bot.service.services["names"].refresher.refresh()
+    await bot.deliver("issues", request("widgets"))
+    slowest = await slowest_ack(bot, asyncio.ensure_future(bot.settle()))
+    # Parsed on the event loop, 60 MiB held acknowledgements up for about 2.5 s. (The fake
+    # PyPI shares the loop: sending the document costs it some 0.2 s of that itself.)
+    assert slowest < 1.0, f"an acknowledgement waited {slowest:.2f}s"
+    report = report_of(bot.github)
+    assert "over 16 MiB, too large" in report and "no releases" not in report
+    # The requester picked the project: that must not open the breaker for everyone else,
+    # nor fetch the document again on each edit.
+    for number in range(NUMBER + 1, NUMBER + 8):
+        await bot.deliver("issues", request("widgets", number=number))
+    await bot.settle()
+    breaker = bot.service.services["names"].client.breaker
+    assert breaker.state == "closed" and breaker.failures == 0
+    assert len([r for r in pypi.requests if r[1] == "/pypi/widgets/json"]) == 1
+
+
+async def test_a_large_document_under_the_cap_is_parsed_off_the_event_loop(make_bot, pypi):
+    pypi.raw["widgets"] = huge_document("widgets", 14)
+    bot = await make_bot(pypi_url=pypi.url)
+    await bot.deliver("issues", request("widgets"))
+    slowest = await slowest_ack(bot, asyncio.ensure_future(bot.settle()))
+    report = report_of(bot.github)
+    assert "releases, latest `0." in report
+    assert slowest < 1.0, f"an acknowledgement waited {slowest:.2f}s"

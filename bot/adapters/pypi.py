@@ -32,6 +32,7 @@ __all__ = [
     "CircuitBreaker",
     "NameIndexRefresher",
     "PyPIClient",
+    "PyPITooLarge",
     "PyPIUnavailable",
 ]
 
@@ -47,6 +48,26 @@ class PyPIUnavailable(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class PyPITooLarge(PyPIUnavailable):
+    """The answer is larger than the client reads. PyPI answered: the breaker is not told."""
+
+    def __init__(self, reason: str, limit: int) -> None:
+        super().__init__(reason)
+        self.limit = limit
+
+
+# Size caps, per endpoint. The requester chooses which project is looked up, so a project's
+# document is capped well below what the biggest projects on PyPI send: a document of 16 MiB
+# lists some 15,000 files (about 1 KiB each), and a project with that many files is not one a
+# PEP 541 request can be about (nor worth its parse). The Simple API's list of every project
+# is about 35 MB today (some 700,000 names); 128 MiB leaves room for it to grow more than
+# threefold, and a larger answer is refused rather than held in memory.
+MAX_PROJECT_BYTES = 16 * 2**20
+MAX_INDEX_BYTES = 128 * 2**20
+# A project's JSON larger than this is parsed in a worker thread, not on the event loop.
+PARSE_INLINE_BYTES = 64 * 2**10
 
 
 class CircuitBreaker:
@@ -120,8 +141,8 @@ class PyPIClient:
         *,
         index_timeout: float = 120.0,
         breaker: CircuitBreaker | None = None,
-        max_project_bytes: int = 64 * 2**20,
-        max_index_bytes: int = 256 * 2**20,
+        max_project_bytes: int = MAX_PROJECT_BYTES,
+        max_index_bytes: int = MAX_INDEX_BYTES,
     ) -> None:
         self._session = session
         # Credentials in the URL ("https://user:password@mirror/") are sent as basic auth and
@@ -157,7 +178,11 @@ class PyPIClient:
             if status == 404:
                 return None
             try:
-                return ProjectFacts.from_json(json.loads(body))
+                if len(body) <= PARSE_INLINE_BYTES:
+                    return _parse_project(body)
+                # Megabytes of JSON take a good part of a second to parse: keep the event
+                # loop (and the webhook's acknowledgements) free meanwhile.
+                return await asyncio.to_thread(_parse_project, body, yielding=True)
             except (ValueError, UnicodeDecodeError, RecursionError) as exc:
                 raise PyPIUnavailable(f"bad JSON from {url}: {exc}") from None
 
@@ -194,6 +219,9 @@ class PyPIClient:
         self.breaker.before_call()
         try:
             yield
+        except PyPITooLarge:  # PyPI answered; the answer is too big to read
+            self.breaker.release()
+            raise
         except PyPIUnavailable:
             self.breaker.record_failure()
             raise
@@ -228,15 +256,27 @@ class PyPIClient:
 
 async def _read_limited(resp: aiohttp.ClientResponse, limit: int) -> bytes:
     if resp.content_length is not None and resp.content_length > limit:
-        raise PyPIUnavailable(f"response of {resp.content_length} bytes is over {limit}")
+        raise PyPITooLarge(f"response of {resp.content_length} bytes is over {limit}", limit)
     chunks: list[bytes] = []
     total = 0
     async for chunk in resp.content.iter_chunked(1 << 16):
         total += len(chunk)
         if total > limit:
-            raise PyPIUnavailable(f"response is over {limit} bytes")
+            raise PyPITooLarge(f"response is over {limit} bytes", limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _same(obj: dict) -> dict:
+    return obj
+
+
+def _parse_project(body: bytes, *, yielding: bool = False) -> ProjectFacts:
+    """A project's facts from its JSON document. `yielding`, for a worker thread: json.loads
+    holds the GIL for the whole parse unless it calls back into Python, so an identity hook
+    on each object lets the event loop's thread run in between."""
+    data = json.loads(body, object_hook=_same) if yielding else json.loads(body)
+    return ProjectFacts.from_json(data)
 
 
 # The Simple API index is ~700,000 {"name": ..., "_last-serial": ...} objects. Decoding

@@ -111,6 +111,8 @@ def _project_link(name: str, index_url: str) -> str:
 def _facts_rows(f: Findings, now: datetime, index_url: str) -> list[tuple[str, str]]:
     facts = f.facts
     if facts is None:
+        if f.listed_as is not None and f.facts_error:  # listed; its releases not read
+            return [("On PyPI", f"{_project_link(f.listed_as, index_url)}: listed")]
         if f.listed_as is not None:
             return [
                 ("On PyPI", f"{_project_link(f.listed_as, index_url)}: listed, with no releases"),
