@@ -39,7 +39,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from bot.runtime.service import Service
-    from bot.runtime.webhook import make_app
+    from bot.runtime.webhook import SERVER_OPTIONS, make_app
 
     logs.setup()
     settings = from_env(dry_run=args.dry_run)
@@ -65,7 +65,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     service = Service(settings, rules, background=True)
     web.run_app(
-        make_app(service), host=settings.host, port=settings.port, print=None, access_log=None
+        make_app(service),
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        access_log=None,
+        **SERVER_OPTIONS,  # keep-alive and header limits; run_app passes them to the server
     )
     return 0
 

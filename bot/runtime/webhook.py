@@ -6,6 +6,7 @@ parsed), headers, JSON. Every refusal is one status and a one-line JSON error.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -25,6 +26,26 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 25 * 1024 * 1024  # GitHub caps payloads at 25 MiB
 SERVICE: web.AppKey[Service] = web.AppKey("service", Service)
+# How long a delivery's body may take to arrive, from the end of its headers. GitHub gives up on
+# a delivery after 10 s, so a slower body is not GitHub's; the connection is answered 408 and
+# closed instead of being held for as long as the client trickles bytes.
+BODY_TIMEOUT = 10.0
+BODY_TIMEOUT_KEY: web.AppKey[float] = web.AppKey("body_timeout", float)
+# aiohttp's server options for `serve` (and any runner of `make_app`):
+# - keepalive_timeout: an idle connection - and one that never finishes its headers, which
+#   aiohttp counts from the moment it connects - is closed after 75 s. That is longer than the
+#   idle timeout of the usual proxies in front (60 s), so a proxy never reuses a connection the
+#   bot is closing, and it bounds a client that sends its headers a byte at a time.
+# - max_line_size: the request line ("POST /webhook HTTP/1.1") fits many times in 4 KiB.
+# - max_field_size: one header, 8 KiB (aiohttp's default; a proxy's X-Forwarded-For chain fits).
+# - lingering_time: after answering early (a 413, a 408), read what is still coming for at
+#   most 2 s, not aiohttp's 10.
+SERVER_OPTIONS: dict[str, float] = {
+    "keepalive_timeout": 75.0,
+    "max_line_size": 4096,
+    "max_field_size": 8190,
+    "lingering_time": 2.0,
+}
 # What GitHub sends: "sha256=" and 64 lower-case hex digits. Anything else (other bytes, other
 # lengths, non-ASCII text that hmac.compare_digest would refuse with a TypeError) is a 401.
 _SIGNATURE = re.compile(r"sha256=[0-9a-f]{64}", re.ASCII)
@@ -44,9 +65,18 @@ async def webhook(request: web.Request) -> web.Response:
     if request.content_type != "application/json":
         return _error(415, "content type must be application/json")
     try:
-        body = await request.read()
+        async with asyncio.timeout(request.app[BODY_TIMEOUT_KEY]):
+            body = await request.read()
     except web.HTTPRequestEntityTooLarge:
         return _error(413, "payload larger than 25 MiB")
+    except TimeoutError:
+        # Answer, then close at once: no lingering to read the rest of a trickled body.
+        slow = _error(408, "request body not received in time")
+        slow.force_close()
+        await slow.prepare(request)
+        await slow.write_eof()
+        request.protocol.force_close()
+        return slow
     secret = service.settings.webhook_secret
     if secret is not None:
         signature = request.headers.get("X-Hub-Signature-256", "").strip()
@@ -140,9 +170,13 @@ async def _never_500(request: web.Request, handler: Any) -> web.StreamResponse:
         return _error(500, "internal error")
 
 
-def make_app(service: Service, *, grace: float = 25.0) -> web.Application:
+def make_app(
+    service: Service, *, grace: float = 25.0, body_timeout: float = BODY_TIMEOUT
+) -> web.Application:
+    """The bot's web application; run it with `SERVER_OPTIONS`."""
     app = web.Application(client_max_size=MAX_BODY, middlewares=[_never_500])
     app[SERVICE] = service
+    app[BODY_TIMEOUT_KEY] = body_timeout
     app.router.add_post("/webhook", webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
