@@ -68,6 +68,9 @@ class FakePyPI:
         self.garbage = False
         self.index_content_type = SIMPLE_JSON
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        # Raw JSON documents by normalised name, sent as they are (chunked: without a length).
+        self.raw: dict[str, bytes] = {}
+        self.chunked = False
         self.url: str | None = None  # set by the test once the server runs
 
     # -- data -----------------------------------------------------------------
@@ -110,6 +113,20 @@ class FakePyPI:
 
         if (early := await self._knobs(request)) is not None:
             return early
+        raw = self.raw.get(normalize(request.match_info["name"]))
+        if raw is not None:
+            if not self.chunked:
+                return web.Response(body=raw, content_type="application/json")
+            response = web.StreamResponse(headers={"Content-Type": "application/json"})
+            response.enable_chunked_encoding()
+            await response.prepare(request)
+            try:
+                for start in range(0, len(raw), 1 << 20):
+                    await response.write(raw[start : start + (1 << 20)])
+                await response.write_eof()
+            except (ConnectionError, RuntimeError):
+                pass  # the client stopped reading
+            return response
         doc = self.projects.get(normalize(request.match_info["name"]))
         if doc is None:
             return web.json_response({"message": "Not Found"}, status=404)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import aiohttp
 import cachetools
 
-from bot.adapters.pypi import NameIndexRefresher, PyPIClient, PyPIUnavailable
+from bot.adapters.pypi import NameIndexRefresher, PyPIClient, PyPITooLarge, PyPIUnavailable
 from bot.core.names import NameIndex, normalize
 from bot.core.pypi import ProjectFacts
 
@@ -41,6 +41,11 @@ class NameLookup:
         self._facts: cachetools.TTLCache[str, ProjectFacts | None] = cachetools.TTLCache(
             maxsize=1024, ttl=FACTS_TTL_SECONDS, timer=clock
         )
+        # Projects whose document is over the size cap: not downloaded again for a while,
+        # however often a request naming one is edited.
+        self._too_large: cachetools.TTLCache[str, str] = cachetools.TTLCache(
+            maxsize=256, ttl=FACTS_TTL_SECONDS, timer=clock
+        )
 
     @classmethod
     def for_index(cls, session: aiohttp.ClientSession, index_url: str, **kwargs) -> NameLookup:
@@ -59,8 +64,15 @@ class NameLookup:
         key = normalize(name)
         if key in self._facts:
             return self._facts[key], None
+        if key in self._too_large:
+            return None, self._too_large[key]
         try:
             facts = await self.client.project(name)
+        except PyPITooLarge as exc:
+            log.warning("PyPI facts for %s not checked: %s", key, exc.reason)
+            why = f"PyPI's answer for this project is over {exc.limit // 2**20} MiB, too large"
+            self._too_large[key] = why
+            return None, why
         except PyPIUnavailable as exc:
             log.warning("PyPI facts for %s not checked: %s", key, exc.reason)
             return None, UNREACHABLE

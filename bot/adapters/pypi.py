@@ -22,14 +22,17 @@ from pathlib import Path
 from urllib.parse import quote
 
 import aiohttp
+import yarl
 
 from bot.core.names import NameIndex, NameIndexCorrupt, is_valid_project_name
 from bot.core.pypi import ProjectFacts
+from bot.core.text import redact_urls
 
 __all__ = [
     "CircuitBreaker",
     "NameIndexRefresher",
     "PyPIClient",
+    "PyPITooLarge",
     "PyPIUnavailable",
 ]
 
@@ -45,6 +48,26 @@ class PyPIUnavailable(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class PyPITooLarge(PyPIUnavailable):
+    """The answer is larger than the client reads. PyPI answered: the breaker is not told."""
+
+    def __init__(self, reason: str, limit: int) -> None:
+        super().__init__(reason)
+        self.limit = limit
+
+
+# Size caps, per endpoint. The requester chooses which project is looked up, so a project's
+# document is capped well below what the biggest projects on PyPI send: a document of 16 MiB
+# lists some 15,000 files (about 1 KiB each), and a project with that many files is not one a
+# PEP 541 request can be about (nor worth its parse). The Simple API's list of every project
+# is about 35 MB today (some 700,000 names); 128 MiB leaves room for it to grow more than
+# threefold, and a larger answer is refused rather than held in memory.
+MAX_PROJECT_BYTES = 16 * 2**20
+MAX_INDEX_BYTES = 128 * 2**20
+# A project's JSON larger than this is parsed in a worker thread, not on the event loop.
+PARSE_INLINE_BYTES = 64 * 2**10
 
 
 class CircuitBreaker:
@@ -118,11 +141,16 @@ class PyPIClient:
         *,
         index_timeout: float = 120.0,
         breaker: CircuitBreaker | None = None,
-        max_project_bytes: int = 64 * 2**20,
-        max_index_bytes: int = 256 * 2**20,
+        max_project_bytes: int = MAX_PROJECT_BYTES,
+        max_index_bytes: int = MAX_INDEX_BYTES,
     ) -> None:
         self._session = session
-        self.base_url = base_url.rstrip("/")
+        # Credentials in the URL ("https://user:password@mirror/") are sent as basic auth and
+        # kept out of every URL the client builds, so no message or link can carry them.
+        url = yarl.URL(base_url.rstrip("/"))
+        auth = aiohttp.BasicAuth.from_url(url) if url.user is not None else None
+        self._auth = {"Authorization": auth.encode()} if auth is not None else {}
+        self.base_url = str(url.with_user(None)).rstrip("/")
         self.timeout = timeout
         self.index_timeout = index_timeout
         self.breaker = breaker or CircuitBreaker()
@@ -150,7 +178,11 @@ class PyPIClient:
             if status == 404:
                 return None
             try:
-                return ProjectFacts.from_json(json.loads(body))
+                if len(body) <= PARSE_INLINE_BYTES:
+                    return _parse_project(body)
+                # Megabytes of JSON take a good part of a second to parse: keep the event
+                # loop (and the webhook's acknowledgements) free meanwhile.
+                return await asyncio.to_thread(_parse_project, body, yielding=True)
             except (ValueError, UnicodeDecodeError, RecursionError) as exc:
                 raise PyPIUnavailable(f"bad JSON from {url}: {exc}") from None
 
@@ -187,6 +219,9 @@ class PyPIClient:
         self.breaker.before_call()
         try:
             yield
+        except PyPITooLarge:  # PyPI answered; the answer is too big to read
+            self.breaker.release()
+            raise
         except PyPIUnavailable:
             self.breaker.record_failure()
             raise
@@ -206,7 +241,7 @@ class PyPIClient:
         try:
             async with self._session.get(
                 url,
-                headers={"User-Agent": USER_AGENT, **headers},
+                headers={"User-Agent": USER_AGENT, **self._auth, **headers},
                 timeout=aiohttp.ClientTimeout(total=timeout),
             ) as resp:
                 if resp.status not in ok:
@@ -216,20 +251,32 @@ class PyPIClient:
         except TimeoutError:
             raise PyPIUnavailable(f"{url} timed out after {timeout}s") from None
         except aiohttp.ClientError as exc:
-            raise PyPIUnavailable(f"{url}: {type(exc).__name__}: {exc}") from None
+            raise PyPIUnavailable(redact_urls(f"{url}: {type(exc).__name__}: {exc}")) from None
 
 
 async def _read_limited(resp: aiohttp.ClientResponse, limit: int) -> bytes:
     if resp.content_length is not None and resp.content_length > limit:
-        raise PyPIUnavailable(f"response of {resp.content_length} bytes is over {limit}")
+        raise PyPITooLarge(f"response of {resp.content_length} bytes is over {limit}", limit)
     chunks: list[bytes] = []
     total = 0
     async for chunk in resp.content.iter_chunked(1 << 16):
         total += len(chunk)
         if total > limit:
-            raise PyPIUnavailable(f"response is over {limit} bytes")
+            raise PyPITooLarge(f"response is over {limit} bytes", limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _same(obj: dict) -> dict:
+    return obj
+
+
+def _parse_project(body: bytes, *, yielding: bool = False) -> ProjectFacts:
+    """A project's facts from its JSON document. `yielding`, for a worker thread: json.loads
+    holds the GIL for the whole parse unless it calls back into Python, so an identity hook
+    on each object lets the event loop's thread run in between."""
+    data = json.loads(body, object_hook=_same) if yielding else json.loads(body)
+    return ProjectFacts.from_json(data)
 
 
 # The Simple API index is ~700,000 {"name": ..., "_last-serial": ...} objects. Decoding

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.core.rules import Rules, RulesError, load_rules
+from bot.core.text import redact_urls
 from bot.runtime import logs
 from bot.runtime.config import ConfigError, from_env
 
@@ -39,7 +40,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from bot.runtime.service import Service
-    from bot.runtime.webhook import make_app
+    from bot.runtime.webhook import SERVER_OPTIONS, make_app
 
     logs.setup()
     settings = from_env(dry_run=args.dry_run)
@@ -59,12 +60,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=settings.port,
         dry_run=settings.dry_run,
         auth="app" if settings.app_id else "token" if settings.token else "none",
-        api_url=settings.api_url,
+        api_url=redact_urls(settings.api_url),
+        pypi_url=redact_urls(settings.pypi_url),
         repositories=sorted(rules.repositories),
     )
     service = Service(settings, rules, background=True)
     web.run_app(
-        make_app(service), host=settings.host, port=settings.port, print=None, access_log=None
+        make_app(service),
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        access_log=None,
+        **SERVER_OPTIONS,  # keep-alive and header limits; run_app passes them to the server
     )
     return 0
 
@@ -191,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\n".join(exc.lines()), file=sys.stderr)
         return 1
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {redact_urls(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -7,9 +7,11 @@ import logging
 import os
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from bot.core.text import redact_urls
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +36,20 @@ class Settings:
     pypi_url: str = DEFAULT_PYPI_URL
     dry_run: bool = False
 
+    def __repr__(self) -> str:  # the URLs without their credentials, and no secret at all
+        shown = ", ".join(
+            f"{f.name}={redact_urls(v) if isinstance(v := getattr(self, f.name), str) else v!r}"
+            for f in fields(self)
+            if f.repr
+        )
+        return f"Settings({shown})"
+
 
 def _url(env: Mapping[str, str], name: str, default: str) -> str:
     value = env.get(name, "").strip() or default
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{name} must be an http(s) URL, got {value!r}")
+        raise ConfigError(f"{name} must be an http(s) URL, got {redact_urls(value)!r}")
     return value.rstrip("/")
 
 

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from bot.core.text import redact_urls
+
 _context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "log_context", default=None
 )
@@ -52,7 +54,23 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[0] is not None:
             # The exception's type and message only: a traceback's locals could hold a token.
             line["error"] = f"{record.exc_info[0].__name__}: {record.exc_info[1]}"
-        return json.dumps(line, default=str, ensure_ascii=False)
+        return json.dumps(_redacted(line), default=_text, ensure_ascii=False)
+
+
+def _redacted(value: Any) -> Any:
+    """Every string in a log line with URL credentials removed (a message quoting a URL, a
+    field holding one, an error's text)."""
+    if isinstance(value, str):
+        return redact_urls(value)
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(v) for v in value]
+    return value
+
+
+def _text(value: Any) -> str:
+    return redact_urls(str(value))
 
 
 def setup(level: int = logging.INFO, stream: Any = None) -> None:

@@ -6,12 +6,16 @@ parsed), headers, JSON. Every refusal is one status and a one-line JSON error.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import hmac
 import json
 import logging
+import re
 from typing import Any
 
 from aiohttp import web
-from gidgethub import ValidationFailure, sansio
+from gidgethub import sansio
 
 from bot.runtime import metrics as metrics_module
 from bot.runtime.logs import event
@@ -22,6 +26,32 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 25 * 1024 * 1024  # GitHub caps payloads at 25 MiB
 SERVICE: web.AppKey[Service] = web.AppKey("service", Service)
+# How long a delivery's body may take to arrive, from the end of its headers. GitHub gives up on
+# a delivery after 10 s, so a slower body is not GitHub's; the connection is answered 408 and
+# closed instead of being held for as long as the client trickles bytes.
+BODY_TIMEOUT = 10.0
+BODY_TIMEOUT_KEY: web.AppKey[float] = web.AppKey("body_timeout", float)
+# aiohttp's server options for `serve` (and any runner of `make_app`):
+# - keepalive_timeout: an idle connection - and one that never finishes its headers, which
+#   aiohttp counts from the moment it connects - is closed after 75 s. That is longer than the
+#   idle timeout of the usual proxies in front (60 s), so a proxy never reuses a connection the
+#   bot is closing, and it bounds a client that sends its headers a byte at a time.
+# - max_line_size: the request line ("POST /webhook HTTP/1.1") fits many times in 4 KiB.
+# - max_field_size: one header, 8 KiB (aiohttp's default; a proxy's X-Forwarded-For chain fits).
+# - lingering_time: after answering early (a 413, a 408), read what is still coming for at
+#   most 2 s, not aiohttp's 10.
+SERVER_OPTIONS: dict[str, float] = {
+    "keepalive_timeout": 75.0,
+    "max_line_size": 4096,
+    "max_field_size": 8190,
+    "lingering_time": 2.0,
+}
+# What GitHub sends: "sha256=" and 64 lower-case hex digits. Anything else (other bytes, other
+# lengths, non-ASCII text that hmac.compare_digest would refuse with a TypeError) is a 401.
+_SIGNATURE = re.compile(r"sha256=[0-9a-f]{64}", re.ASCII)
+# GitHub's deliveries nest some ten levels deep; far deeper is hostile (and past ~1,000 levels
+# json.loads itself raises RecursionError).
+MAX_DEPTH = 64
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -35,17 +65,24 @@ async def webhook(request: web.Request) -> web.Response:
     if request.content_type != "application/json":
         return _error(415, "content type must be application/json")
     try:
-        body = await request.read()
+        async with asyncio.timeout(request.app[BODY_TIMEOUT_KEY]):
+            body = await request.read()
     except web.HTTPRequestEntityTooLarge:
         return _error(413, "payload larger than 25 MiB")
+    except TimeoutError:
+        # Answer, then close at once: no lingering to read the rest of a trickled body.
+        slow = _error(408, "request body not received in time")
+        slow.force_close()
+        await slow.prepare(request)
+        await slow.write_eof()
+        request.protocol.force_close()
+        return slow
     secret = service.settings.webhook_secret
     if secret is not None:
-        signature = request.headers.get("X-Hub-Signature-256", "")
-        if not signature.startswith("sha256="):
+        signature = request.headers.get("X-Hub-Signature-256", "").strip()
+        if not signature:
             return _error(401, "missing X-Hub-Signature-256")
-        try:
-            sansio.validate_event(body, signature=signature, secret=secret)
-        except ValidationFailure:
+        if not valid_signature(body, signature, secret):
             return _error(401, "bad signature")
     event_name = request.headers.get("X-GitHub-Event", "").strip()
     delivery_id = request.headers.get("X-GitHub-Delivery", "").strip()
@@ -55,6 +92,10 @@ async def webhook(request: web.Request) -> web.Response:
         data: Any = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return _error(400, "body is not valid JSON")
+    except RecursionError:
+        return _error(400, "body is nested too deeply")
+    if too_deep(data):
+        return _error(400, "body is nested too deeply")
     if not isinstance(data, dict):
         return _error(400, "body must be a JSON object")
     if problem := malformed(data):
@@ -69,6 +110,27 @@ async def webhook(request: web.Request) -> web.Response:
         # 503 makes GitHub show the delivery as failed, so it can be redelivered later.
         return _error(503, f"not accepting work: {exc}")
     return web.json_response({"status": outcome, "delivery": delivery_id}, status=202)
+
+
+def valid_signature(body: bytes, signature: str, secret: str) -> bool:
+    """Whether `signature` is GitHub's HMAC-SHA256 of `body`, compared in constant time."""
+    if not _SIGNATURE.fullmatch(signature):
+        return False
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(signature.encode("ascii"), expected.encode("ascii"))
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether arrays and objects nest more than `limit` levels deep (walked without recursion,
+    so that no later reader of the delivery meets a RecursionError)."""
+    stack = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        if depth > limit:
+            return True
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -108,9 +170,13 @@ async def _never_500(request: web.Request, handler: Any) -> web.StreamResponse:
         return _error(500, "internal error")
 
 
-def make_app(service: Service, *, grace: float = 25.0) -> web.Application:
+def make_app(
+    service: Service, *, grace: float = 25.0, body_timeout: float = BODY_TIMEOUT
+) -> web.Application:
+    """The bot's web application; run it with `SERVER_OPTIONS`."""
     app = web.Application(client_max_size=MAX_BODY, middlewares=[_never_500])
     app[SERVICE] = service
+    app[BODY_TIMEOUT_KEY] = body_timeout
     app.router.add_post("/webhook", webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)

@@ -47,7 +47,7 @@ from bot.core.command_parser import Command, Invocation, UnknownCommand
 from bot.core.model import EPOCH, History, Issue, parse_time
 from bot.core.roles import Caller, is_maintainer
 from bot.core.rules import COMMAND_NAMES, Commands, RepoRules
-from bot.core.text import defuse_mentions
+from bot.core.text import escape
 
 __all__ = [
     "CLOCK_MARKER",
@@ -378,12 +378,7 @@ def _and(items: Iterable[str]) -> str:
 
 def _code(text: str, limit: int = 80) -> str:
     """User text shown in a reply: one line, in a code span, never a mention."""
-    flat = " ".join(text.replace("`", "'").split())
-    if len(flat) > limit:
-        flat = flat[: limit - 1] + "…"
-    # Code spans don't notify anyone on GitHub, but defuse every "@" anyway, to be safe.
-    flat = flat.replace("@", "@\u200d")
-    return defuse_mentions(f"`{flat}`")
+    return escape(text, code=True, limit=limit)
 
 
 def _iso(when: datetime) -> str:

@@ -24,6 +24,7 @@ from bot.core.names import (
 )
 from bot.core.pypi import ProjectFacts, abandoned_by_release_rule
 from bot.core.rules import NameIntelligence, RepoRules
+from bot.core.text import escape, redact_urls
 
 MARKER = "name-report"
 
@@ -97,26 +98,29 @@ def _when(value: datetime, now: datetime) -> str:
 
 
 def _url(raw: str) -> str:
-    """A URL from PyPI made safe inside a markdown link and a table cell."""
-    return quote(raw, safe=":/?#[]@!$&'*+,;=%~-._")
+    """A URL from PyPI made safe inside a markdown link and a table cell: no credentials, and
+    no "@" (a mention), "|", "<", ">" or space left unencoded."""
+    return quote(redact_urls(raw), safe=":/?#[]!$&'*+,;=%~-._")
 
 
 def _project_link(name: str, index_url: str) -> str:
-    return f"[`{name}`]({index_url}/project/{quote(name)}/)"
+    return f"[{escape(name, code=True, limit=100)}]({index_url}/project/{quote(name, safe='')}/)"
 
 
 def _facts_rows(f: Findings, now: datetime, index_url: str) -> list[tuple[str, str]]:
     facts = f.facts
     if facts is None:
+        if f.listed_as is not None and f.facts_error:  # listed; its releases not read
+            return [("On PyPI", f"{_project_link(f.listed_as, index_url)}: listed")]
         if f.listed_as is not None:
             return [
                 ("On PyPI", f"{_project_link(f.listed_as, index_url)}: listed, with no releases"),
                 ("PEP 541", "no release in the last 12 months (one of the three conditions)"),
             ]
-        return [("On PyPI", f"no project named `{f.name}`")]
+        return [("On PyPI", f"no project named {escape(f.name, code=True, limit=100)}")]
     releases = f"{facts.release_count} release{'s' * (facts.release_count != 1)}"
     if facts.version:
-        releases += f", latest `{facts.version}`"
+        releases += f", latest {escape(facts.version, code=True, limit=60)}"
     rows = [("On PyPI", f"{_project_link(facts.name, index_url)}: {releases}")]
     if facts.first_upload and facts.last_upload:
         rows.append(
@@ -140,7 +144,7 @@ def _facts_rows(f: Findings, now: datetime, index_url: str) -> list[tuple[str, s
 def render(f: Findings, now: datetime, index_url: str) -> tuple[str, dict]:
     """The maintainers' comment: one table, every unchecked fact said to be unchecked; and
     the state its marker keeps."""
-    index_url = index_url.rstrip("/")
+    index_url = redact_urls(index_url.rstrip("/"))
     normal = normalize(f.name)
     rows: list[tuple[str, str]] = []
     if f.exists is None:
@@ -171,13 +175,19 @@ def render(f: Findings, now: datetime, index_url: str) -> tuple[str, dict]:
         )
     if f.username:
         rows.append(
-            ("Requester", f"[`{f.username}`]({index_url}/user/{quote(f.username)}/) on PyPI")
+            (
+                "Requester",
+                f"[{escape(f.username, code=True, limit=100)}]"
+                f"({index_url}/user/{quote(f.username, safe='')}/) on PyPI",
+            )
         )
     if f.others_error:
         rows.append(("Other requests", f"⚠️ not checked: {f.others_error}"))
     elif f.others:
         rows.append(("Other requests", "open: " + ", ".join(f"#{n}" for n in f.others)))
-    shown = f"`{f.name}`" + (f" (normalised `{normal}`)" if normal != f.name else "")
+    shown = escape(f.name, code=True, limit=100) + (
+        f" (normalised {escape(normal, code=True, limit=100)})" if normal != f.name else ""
+    )
     state = {"name": normal, **({"incomplete": True} if f.incomplete else {})}
     lines = [
         f"**Name check for {shown}**, for the maintainers, as of {now:%Y-%m-%d}. "

@@ -22,7 +22,7 @@ from bot.core.forms import (
 from bot.core.model import Issue, Snapshot
 from bot.core.recognition import Found, Verdict, matches, recognise, skip_reason
 from bot.core.rules import Category, Form, RepoRules
-from bot.core.text import defuse_mentions, render
+from bot.core.text import Markdown, defuse_mentions, escape, render
 from bot.core.trigger import ISSUE_COMMENT, Trigger
 from bot.core.waiting import by_requester, requester_wait
 
@@ -81,7 +81,7 @@ def missing_items(category: Category, issue: Issue, parsed: ParsedBody) -> tuple
         items.append(
             category.title_describe
             + " (it still says "
-            + " and ".join(f"`{p}`" for p in placeholders_in(issue.title))
+            + " and ".join(escape(p, code=True) for p in placeholders_in(issue.title))
             + ")"
         )
     return tuple(items)
@@ -153,7 +153,8 @@ def render_comment(state: CommentState, issue: Issue, rules: RepoRules) -> str |
         if misfiling is not None and misfiling.reply:
             sections.append(render(rules.replies[misfiling.reply], fields))
     if state.missing:
-        missing = "\n".join(f"- {defuse_mentions(item)}" for item in state.missing)
+        # The rules' own descriptions (and placeholder tokens), already markdown.
+        missing = Markdown("\n".join(f"- {defuse_mentions(item)}" for item in state.missing))
         sections.append(
             render(rules.replies[rules.triage.verification_reply], {**fields, "missing": missing})
         )
