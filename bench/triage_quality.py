@@ -21,7 +21,6 @@ import argparse
 import json
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -63,14 +62,13 @@ def main(argv: list[str] | None = None) -> int:
     if rules is None:
         print(f"error: {args.rules} has no rules for {args.repo}", file=sys.stderr)
         return 2
-    now = datetime.now(UTC)
     started = time.perf_counter()
-    rows = backtest.run(issues, rules, args.repo, now)
+    rows = backtest.run(issues, rules, args.repo)
     elapsed = time.perf_counter() - started
     changes = None
     if args.compare:
         old = load_rules(args.compare).for_repo(args.repo)
-        changes = backtest.compare(backtest.run(issues, old, args.repo, now), rows)
+        changes = backtest.compare(backtest.run(issues, old, args.repo), rows)
     print(backtest.report(rows, f"{args.rules} on {corpus}", changes, args.compare), end="")
     s = backtest.summary(rows)
     restored_ok = (s["restored_pct"] or 0) >= GOAL_RESTORED

@@ -5,13 +5,11 @@ The issues are written for these tests."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 from bot.core.rules import load_rules
 from bot.runtime import backtest, cli
 
 RULES = load_rules("rules.yaml").for_repo("pypi/support")
-NOW = datetime(2026, 10, 1, tzinfo=UTC)
 
 RECOVERY = """### PyPI Username
 
@@ -90,7 +88,7 @@ def test_simplified_records_become_rest_issue_objects() -> None:
 
 
 def test_scoring_follows_the_corpus_rules() -> None:
-    rows = backtest.run(ISSUES, RULES, "pypi/support", NOW)
+    rows = backtest.run(ISSUES, RULES, "pypi/support")
     outcome = {row.number: row.outcome for row in rows}
     assert outcome == {1: "restored", 2: "restored", 3: "wrong", 4: "missed", 5: "restored"}
     by = {row.number: row for row in rows}
@@ -123,8 +121,8 @@ def test_compare_lists_what_another_rules_file_changes(tmp_path) -> None:
         *ISSUES,
         record(6, "PEP 541 Request: lantern-grid", "The name, please.", [], "pep541"),
     ]
-    new_rows = backtest.run(issues, RULES, "pypi/support", NOW)
-    old_rows = backtest.run(issues, load_rules(old_path).for_repo("pypi/support"), "x", NOW)
+    new_rows = backtest.run(issues, RULES, "pypi/support")
+    old_rows = backtest.run(issues, load_rules(old_path).for_repo("pypi/support"), "x")
     changes = backtest.compare(old_rows, new_rows)
     assert [c.number for c in changes] == [6]
     assert changes[0].to_json()["category"] == [None, "PEP 541"]

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any
 
 from bot.core.model import History, Issue, Snapshot
@@ -98,7 +97,6 @@ def run(
     issues: Iterable[Mapping[str, Any]],
     rules: RepoRules,
     repo: str,
-    now: datetime,
     *,
     blind: bool = True,
 ) -> list[Row]:

@@ -129,14 +129,13 @@ def cmd_backtest(args: argparse.Namespace) -> int:
             f"{args.issues}: expected a JSON list of GitHub issue objects (or simplified records)"
         )
     repo, repo_rules = _one_repo(rules, args.repo)
-    now = datetime.now(UTC)
     blind = not args.keep_labels
-    rows = backtest.run(issues, repo_rules, repo, now, blind=blind)
+    rows = backtest.run(issues, repo_rules, repo, blind=blind)
     changes = None
     if args.compare:
         old_rules = _rules(args.compare)
         old_repo = old_rules.for_repo(repo) or next(iter(old_rules.repositories.values()))
-        changes = backtest.compare(backtest.run(issues, old_repo, repo, now, blind=blind), rows)
+        changes = backtest.compare(backtest.run(issues, old_repo, repo, blind=blind), rows)
     if args.format == "text":
         print(backtest.report(rows, rules_path, changes, args.compare), end="")
         return 0
