@@ -118,11 +118,25 @@ def test_close_reply_already_posted_only_closes():
 
 
 def test_the_authors_reply_stops_the_clock():
-    i, ev = awaiting(40, updated=20)
+    i, ev = awaiting(40, updated=5)
     nudge = ours(26, "nudge", {"since": lifecycle.iso(ev.at)})
-    reply = comment("alice", 20)
+    reply = comment("alice", 5)
     # Now it waits on the maintainers: flagged, never nudged or closed for their delay.
     assert [a.kind for a in decide(i, [nudge, reply], [ev])] == ["add_labels"]
+    # Answered 20 days ago: past its target 18 days ago, a wait for the report, not a flag.
+    i, ev = awaiting(40, updated=20)
+    assert decide(i, [nudge, comment("alice", 20)], [ev]) == []
+
+
+def test_a_maintainer_asking_again_restarts_the_wait():
+    i, ev = awaiting(20)
+    asked = comment("staff", 3, association="MEMBER")
+    assert decide(i, [asked], [ev]) == []  # 3 days since the question, not 20
+    later = NOW + timedelta(days=12)
+    (nudge,) = decide(i, [asked], [ev], now=later)
+    assert markers.read(nudge.body, "nudge") == {"since": lifecycle.iso(asked.created_at)}
+    # A bystander's comment is no question from the maintainers.
+    assert decide(i, [comment("bystander", 3)], [ev])[0].kind == "set_comment"
 
 
 def test_a_reply_before_the_label_does_not_count():
@@ -173,7 +187,7 @@ def test_exempt_issues_are_left_alone(change):
     i, ev = awaiting(31)
     i = replace(i, **change)
     assert decide(i, [], [ev]) == []
-    assert not lifecycle.could_act(i, RULES, NOW)
+    assert not any(lifecycle.could_act(i, RULES, NOW, clock) for clock in lifecycle.CLOCKS)
 
 
 def test_snooze_exempts_until_its_time():
@@ -245,10 +259,10 @@ def test_no_overdue_while_waiting_on_the_requester():
 
 def test_the_bots_own_awaiting_label_is_no_maintainer_response():
     # Triage asked for missing fields; the author answered; nobody human said a word since.
-    i = issue(created=10, labels=("account-recovery", AWAITING))
-    ev = labeled(AWAITING, 10, actor=BOT)
-    [action] = decide(i, [comment("alice", 9)], [ev])
-    assert action.kind == "add_labels" and "10.0 days" in action.reason
+    i = issue(created=8, labels=("account-recovery", AWAITING))
+    ev = labeled(AWAITING, 8, actor=BOT)
+    [action] = decide(i, [comment("alice", 5)], [ev])
+    assert action.kind == "add_labels" and "8.0 days" in action.reason
 
 
 def test_categories_without_a_limit_are_never_overdue():
@@ -333,16 +347,63 @@ def test_no_overdue_while_the_owner_is_being_reached():
 # --- the pre-filter -----------------------------------------------------------------------
 
 
-def test_prefilter():
-    assert not lifecycle.could_act(issue(created=1), RULES, NOW)  # too young for any clock
-    assert not lifecycle.could_act(issue(labels=("network",), created=50), RULES, NOW)
-    assert lifecycle.could_act(issue(labels=("network", AWAITING), created=50), RULES, NOW)
-    assert lifecycle.could_act(issue(created=3), RULES, NOW)
-    assert not lifecycle.could_act(issue(labels=("PEP 541",), created=5), RULES, NOW)
-    assert lifecycle.min_age_days(RULES) == 2
+def could(i: Issue, clock: str) -> bool:
+    return lifecycle.could_act(i, RULES, NOW, clock)
+
+
+def test_prefilter_of_the_requester_clock():
+    assert could(issue(labels=("network", AWAITING), created=50), "requester")
+    assert not could(issue(labels=("network",), created=50), "requester")  # no label
+    assert not could(issue(labels=("network", AWAITING), created=10), "requester")  # too new
+    # Moved in the last 7 days (a question, an answer, a nudge): nothing due yet.
+    assert not could(issue(labels=("network", AWAITING), created=50, updated=3), "requester")
+
+
+def test_prefilter_of_the_maintainer_clock():
+    assert could(issue(created=3), "maintainer")  # recovery, 2-day target
+    assert not could(issue(created=1), "maintainer")  # too young
+    assert not could(issue(labels=("network",), created=50), "maintainer")  # no target
+    # Quiet for 30 days: it crossed its target long before the 7-day flag window.
+    assert not could(issue(created=50, updated=30), "maintainer")
+    assert could(issue(created=50, updated=5), "maintainer")
+    assert lifecycle.maintainer_window_days(RULES) == 14 + 7
+
+
+def test_prefilter_of_the_reachability_clock():
+    start = "pep541: owner contacted"
+    assert could(issue(labels=("PEP 541", start), created=20), "reachability")
+    assert not could(issue(labels=("PEP 541",), created=20), "reachability")
+    assert lifecycle.reachability_label(RULES) == start
 
 
 def test_explain_names_the_clock_and_days():
     i, ev = awaiting(15)
     [line] = lifecycle.explain(7, decide(i, [], [ev]))
     assert line.startswith("#7: set_comment (nudge)") and "15.0 days" in line
+
+
+def test_a_flag_comes_off_only_for_a_persons_act():
+    # Flagged by the bot 2 days ago; then the bot itself put the issue in the requester's
+    # court (triage's awaiting label): the flag stays, or it would come and go.
+    i = issue(created=6, labels=("account-recovery", "overdue", AWAITING))
+    flagged = labeled("overdue", 2, actor=BOT)
+    by_bot = labeled(AWAITING, 1, actor=BOT)
+    assert decide(i, [], [flagged, by_bot]) == []
+    # A maintainer's answer after the flag takes it off.
+    answer = comment("staff", 0.5, association="MEMBER")
+    i = issue(created=6, labels=("account-recovery", "overdue"))
+    [action] = decide(i, [answer], [flagged])
+    assert action == RemoveLabel(
+        "maintainer clock: no longer overdue (a maintainer responded)", "overdue"
+    )
+    # The requester writing again keeps it waiting on the maintainers: still flagged.
+    assert decide(i, [comment("alice", 0.5)], [flagged]) == []
+
+
+def test_clocks_can_be_asked_for_one_by_one():
+    i, ev = awaiting(15)
+    snapshot = Snapshot(i, History((), (ev,), bot_login=BOT))
+    assert [a.kind for a in lifecycle.decide(snapshot, RULES, NOW, ["requester"])] == [
+        "set_comment"
+    ]
+    assert lifecycle.decide(snapshot, RULES, NOW, ["maintainer", "reachability"]) == []

@@ -195,7 +195,7 @@ async def test_a_reply_after_the_nudge_prevents_the_close(api, github):
 
 async def test_bot_activity_does_not_restart_the_clock(api, github):
     wait_on_requester(github, 1, 20)
-    github.add_comment(REPO, 1, "beep", user="other-bot[bot]", created_at=days_ago(github, 3))
+    github.add_comment(REPO, 1, "beep", user="other-bot[bot]", created_at=days_ago(github, 10))
     await run(api, github)
     assert len(posted(github, 1)) == 1
 
@@ -261,10 +261,10 @@ async def test_snoozed_issue_is_left_alone(api, github):
 
 
 async def test_pep541_reminder_then_ready(api, github):
-    seed(github, 1, labels=("PEP 541",), age=60)
+    seed(github, 1, labels=("PEP 541", "pep541: owner contacted"), age=60)
     staff_comment(github, 1, 59)
     attempts = [lifecycle.iso(days_ago(github, 15))]
-    bot_comment(github, 1, 15, "pep541-clock", {"attempts": attempts})
+    bot_comment(github, 1, 15, "pep541-clock", {"attempts": attempts})  # as /pep541 contacted
     await run(api, github)
     assert "attempt 2 of 3" in posted(github, 1)[-1]
     github.reset_calls()

@@ -183,6 +183,9 @@ class AwaitingResponse:
 @dataclass(frozen=True)
 class MaintainerResponse:
     label: str = "overdue"
+    # Only issues that crossed their target this recently are flagged: older waits are the
+    # queue report's longest waits, not thousands of labels on a backlog.
+    flag_within_days: float = 7
 
 
 @dataclass(frozen=True)

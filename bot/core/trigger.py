@@ -13,9 +13,8 @@ from bot.core.model import Comment, is_bot
 ISSUES = "issues"
 ISSUE_COMMENT = "issue_comment"
 SWEEP = "sweep"
-# The sweep's two passes over an issue: the lifecycle clocks, and the catch-up of a new
-# issue that no delivery was worked for (the bot was down, or GitHub kept failing).
-CLOCKS = "clocks"
+# The sweep's catch-up of a new issue no delivery was worked for (the bot was down, or GitHub
+# kept failing); its other passes are named for the lifecycle clock they run.
 CATCH_UP = "catch_up"
 
 
@@ -37,7 +36,7 @@ class Trigger:
     issue_body: str = ""
 
     @classmethod
-    def sweep(cls, action: str = CLOCKS) -> Trigger:
+    def sweep(cls, action: str) -> Trigger:
         return cls(SWEEP, action)
 
     @classmethod

@@ -57,11 +57,26 @@ class Waiting:
 
 
 def requester_wait(issue: Issue, history: History, awaiting_label: str) -> Waiting | None:
-    """The wait on the requester while the awaiting label is on: since it was last added,
-    until the requester's first comment or edit of the issue after that."""
+    """The wait on the requester while the awaiting label is on: since it was last added, or
+    since a maintainer last spoke after that (asking again starts the wait afresh), until the
+    requester's first comment or edit after that."""
     if awaiting_label not in issue.labels:
         return None
     since = last_added(history, awaiting_label) or issue.created_at
+    asked_again = [
+        c.created_at
+        for c in history.comments
+        if is_maintainer_response(c, issue, history) and c.created_at > since
+    ]
+    answered_before = [
+        c.created_at
+        for c in history.comments
+        if by_requester(c, issue, history) and since < c.created_at
+    ]
+    # Asked again, with no answer in between: the wait restarts from the latest question.
+    for asked in sorted(asked_again):
+        if not any(since < a < asked for a in answered_before):
+            since = asked
     answers = [
         c.created_at
         for c in history.comments

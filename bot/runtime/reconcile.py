@@ -186,16 +186,11 @@ async def work(
     budget: Budget | None = None,
     listed: Issue | None = None,
 ) -> Worked:
-    """Work one issue. With `listed` (the issue as the sweep's listing showed it), the first
-    decision is made from it and its timeline; only when that wants a write is the issue read
-    again and the decision made afresh, so a quiet issue costs one conditional read."""
+    """Work one issue. With `listed` (the issue as the sweep's listing showed it moments ago,
+    and nothing worked on it since in this process), only its timeline is read."""
     snapshot = await read_snapshot(api, repo, number, bot_login, listed)
     decided = await decide(Situation(snapshot, trigger, rules, now, repo), lookups)
     todo = difference(decided.plan, snapshot)
-    if listed is not None and todo.steps:
-        snapshot = await read_snapshot(api, repo, number, bot_login)
-        decided = await decide(Situation(snapshot, trigger, rules, now, repo), lookups)
-        todo = difference(decided.plan, snapshot)
     for overruled in decided.plan.overruled:
         event(
             log,

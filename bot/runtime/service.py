@@ -109,6 +109,11 @@ class Service:
         self.session: aiohttp.ClientSession | None = None
         self.github: GitHub | None = None
         self.permissions = Permissions()
+        # When this process last worked each issue (monotonic): a listing read before that is
+        # stale for that issue. Bounded; an issue forgotten is simply read afresh.
+        self.worked_at: cachetools.LRUCache[tuple[str, int], float] = cachetools.LRUCache(
+            maxsize=SEEN_MAX
+        )
         self.names: NameLookup | None = None
         # Scheduled work, on for `serve`: the sweep (rules: lifecycle.sweep_interval_minutes)
         # and the refresh of PyPI's project names.
@@ -222,24 +227,33 @@ class Service:
         *,
         budget: Budget | None = None,
         listed: Issue | None = None,
+        listed_at: float | None = None,
     ) -> reconcile.Worked:
-        """Work one issue now (callers queue this behind the issue's other work)."""
+        """Work one issue now (callers queue this behind the issue's other work). `listed`:
+        the issue as a listing read at `listed_at` (monotonic) showed it, used instead of a
+        fresh read unless this process worked the issue since."""
         repo_rules = self.rules.for_repo(repo)
         assert repo_rules is not None
+        key = issue_key(repo, number)
+        if listed is not None and self.worked_at.get(key, float("-inf")) >= (listed_at or 0.0):
+            listed = None  # worked on since it was listed: read it afresh
         lookups = reconcile.GitHubLookups(api, repo, repo_rules, self.permissions, self.names)
-        return await reconcile.work(
-            api,
-            repo,
-            number,
-            trigger,
-            repo_rules,
-            self.now(),
-            bot_login=await self.bot_login(),
-            lookups=lookups,
-            metrics=self.metrics,
-            budget=budget,
-            listed=listed,
-        )
+        try:
+            return await reconcile.work(
+                api,
+                repo,
+                number,
+                trigger,
+                repo_rules,
+                self.now(),
+                bot_login=await self.bot_login(),
+                lookups=lookups,
+                metrics=self.metrics,
+                budget=budget,
+                listed=listed,
+            )
+        finally:
+            self.worked_at[key] = time.monotonic()
 
     async def process(self, sansio_event: sansio.Event, trigger: Trigger) -> None:
         data = sansio_event.data

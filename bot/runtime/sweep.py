@@ -1,24 +1,21 @@
-"""The sweep: the catch-up of new issues no delivery was worked for, then one pass of the
-lifecycle clocks over a repository's open issues.
+"""The sweep: the catch-up of new issues no delivery was worked for, then the lifecycle
+clocks, in the order people feel them: the requester's (nudges, closes for no response), the
+PEP 541 reachability clock's reminders, and last the maintainers' overdue flags. A run that
+reaches its write budget stops; the next one starts again from the most urgent work, since
+every decision is made from what is on GitHub.
 
 Every issue is worked as a delivery is (`Service.work_issue`: snapshot, decide, apply the
 difference), through the same work queue, so a delivery and the sweep never work one issue
 at the same time, and working it twice writes nothing the second time.
 
-Cheap by construction:
-- the open issues are listed page by page, oldest first (`sort=created&direction=asc`), and the
-  listing stops at the first issue too young for any clock (`lifecycle.min_age_days`). Sorting
-  by creation keeps pages stable (an update changes one page, not every later one), so the
-  client's ETag cache answers unchanged pages with 304s that cost no rate-limit point;
-- a pre-filter on the listing (`lifecycle.could_act`) skips issues no clock can act on;
-- an issue is first decided from the listing and its timeline (one conditional read); only
-  when that wants a write is the issue itself read again, just before writing;
-- a per-run write budget ends the run early; the next run carries on where it is needed,
-  since every decision is made from what is on GitHub.
-
-The catch-up reads one page of the newest open issues: those still without a comment some
-minutes after they were opened are worked as their `issues.opened` delivery would have been
-(first, so that the clocks see them sorted).
+Cheap by construction: each pass lists only the issues its clock can concern, filtered by
+GitHub where GitHub can filter (the awaiting label; the PEP 541 start label; issues updated
+recently enough to cross a response target), oldest first (the longest waits; creation order
+also keeps pages stable while the pass's own writes move issues' update times); a pre-filter
+on the listing (`lifecycle.could_act`) skips what cannot be due; an issue's decision reads
+its timeline only (one conditional request), taking the issue itself
+from the listing unless this process worked on it since. Unchanged answers are 304s, free of
+rate-limit points; `python -m bot sweep` keeps them between runs on disk.
 """
 
 from __future__ import annotations
@@ -27,7 +24,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,7 +35,7 @@ from bot.core.actions import Action
 from bot.core.model import Issue
 from bot.core.recognition import skip_reason
 from bot.core.rules import RepoRules, Rules
-from bot.core.trigger import CATCH_UP, CLOCKS, Trigger
+from bot.core.trigger import CATCH_UP, Trigger
 from bot.runtime.apply import Budget
 from bot.runtime.config import ConfigError, Settings
 from bot.runtime.logs import event, log_context
@@ -78,18 +75,55 @@ class SweepReport:
         return out
 
 
-async def list_candidates(api: Api, repo: str, rules: RepoRules, now: datetime, report):
-    """Open issues old enough for a clock, oldest first, filtered on the listing alone."""
-    young = now - timedelta(days=lifecycle.min_age_days(rules))
-    params = {"state": "open", "sort": "created", "direction": "asc", "per_page": 100}
-    async for data in api.iterate(f"/repos/{repo}/issues", params):
-        issue = Issue.from_api(data, repo)
-        if issue.created_at > young:
-            break  # the rest are younger still
-        report.listed += 1
-        if lifecycle.could_act(issue, rules, now):
-            report.candidates += 1
-            yield issue
+@dataclass(frozen=True)
+class Pass:
+    """One pass of a sweep: which issues to list, and what the issues found are worked for."""
+
+    trigger: str  # the sweep trigger's action: a lifecycle clock, or the catch-up
+    params: dict[str, Any]  # the listing's query
+    wants: Callable[[Issue], bool]  # the pre-filter on the listing
+    pages: int | None = None  # at most this many pages (None: all)
+
+
+OLDEST_FIRST = {"sort": "created", "direction": "asc"}
+
+
+def passes(rules: RepoRules, now: datetime) -> list[Pass]:
+    """The sweep's passes for a repository, most urgent first."""
+    open_issues = {"state": "open", "per_page": 100}
+    found = [
+        Pass(
+            CATCH_UP,
+            {**open_issues, "sort": "created", "direction": "desc"},
+            lambda issue: _missed(issue, rules, now),
+            pages=1,
+        ),
+        Pass(
+            lifecycle.REQUESTER,
+            {**open_issues, "labels": rules.triage.awaiting_label, **OLDEST_FIRST},
+            lambda issue: lifecycle.could_act(issue, rules, now, lifecycle.REQUESTER),
+        ),
+    ]
+    watched = lifecycle.reachability_label(rules)
+    if watched is not None:
+        found.append(
+            Pass(
+                lifecycle.REACHABILITY,
+                {**open_issues, "labels": watched, **OLDEST_FIRST},
+                lambda issue: lifecycle.could_act(issue, rules, now, lifecycle.REACHABILITY),
+            )
+        )
+    window = lifecycle.maintainer_window_days(rules)
+    if window is not None:
+        since = now - timedelta(days=window)
+        found.append(
+            Pass(
+                lifecycle.MAINTAINER,
+                {**open_issues, "since": lifecycle.iso(since), **OLDEST_FIRST},
+                lambda issue: lifecycle.could_act(issue, rules, now, lifecycle.MAINTAINER),
+            )
+        )
+    return found
 
 
 def _missed(issue: Issue, rules: RepoRules, now: datetime) -> bool:
@@ -102,10 +136,26 @@ def _missed(issue: Issue, rules: RepoRules, now: datetime) -> bool:
     )
 
 
+async def _listing(api: Api, repo: str, one: Pass) -> AsyncIterator[tuple[Issue, float]]:
+    """The pass's issues, each with the (monotonic) time its page was read."""
+    pages = 0
+    url = f"/repos/{repo}/issues"
+    while True:
+        read_at = time.monotonic()
+        page = await api.get(url, {**one.params, "page": pages + 1})
+        pages += 1
+        items = page if isinstance(page, list) else []
+        for data in items:
+            yield Issue.from_api(data, repo), read_at
+        if len(items) < one.params["per_page"] or (one.pages and pages >= one.pages):
+            return
+
+
 async def _work(
     service: Service,
     api: Api,
     issue: Issue,
+    listed_at: float,
     trigger: Trigger,
     report: SweepReport,
     budget: Budget | None,
@@ -116,7 +166,9 @@ async def _work(
         worked = await service.queue.run(
             issue_key(repo, number),
             f"sweep:{repo}#{number}",
-            lambda: service.work_issue(api, repo, number, trigger, budget=budget, listed=issue),
+            lambda: service.work_issue(
+                api, repo, number, trigger, budget=budget, listed=issue, listed_at=listed_at
+            ),
         )
     report.histories += 1
     done = worked.applied.done
@@ -130,51 +182,24 @@ async def _work(
     return done
 
 
-async def catch_up(
-    service: Service, api: Api, repo: str, rules: RepoRules, now: datetime, report: SweepReport
+async def _run_pass(
+    service: Service,
+    api: Api,
+    repo: str,
+    one: Pass,
+    report: SweepReport,
+    budget: Budget | None,
+    log: logging.Logger,
 ) -> None:
-    """Work missed new issues (newest 100 open ones only: one call, 304 when unchanged)."""
-    params = {"state": "open", "sort": "created", "direction": "desc", "per_page": 100}
-    listing = await api.get(f"/repos/{repo}/issues", params)
-    for data in listing if isinstance(listing, list) else []:
-        issue = Issue.from_api(data, repo)
-        if not _missed(issue, rules, now):
-            continue
-        event(logger, "sweep: working a missed new issue", repository=repo, issue=issue.number)
-        if await _work(service, api, issue, Trigger.sweep(CATCH_UP), report, None):
-            report.caught_up.append(issue.number)
-
-
-async def sweep(
-    service: Service, api: Api, repo: str, *, log: logging.Logger = logger
-) -> SweepReport:
-    """The catch-up of missed new issues in `repo`, then one pass of the lifecycle clocks.
-    In dry-run (the api's), nothing is written: the planned actions are in the report."""
-    started = time.monotonic()
-    report = SweepReport(repo)
-    rules = service.rules.for_repo(repo)
-    assert rules is not None
-    now = service.now()
-    dry_run = api.dry_run
-    if await service.bot_login() is None and not dry_run:
-        # Without it the bot cannot recognise its own markers and would nudge again and again.
-        report.error = "the bot's login is unknown: set bot.login in the rules file"
-        event(log, "sweep: not run", level=logging.ERROR, repository=repo, error=report.error)
-        return report
-    budget = None if dry_run else Budget(rules.lifecycle.write_budget)
-    # New issues first: a missed issue sorted now may be waiting on its requester, which the
-    # clocks must see (flagging it overdue first, only to take the flag off, is a flap).
-    try:
-        await catch_up(service, api, repo, rules, now, report)
-    except Exception as exc:
-        report.error = f"{type(exc).__name__}: {exc}"
-        event(log, "sweep: catch-up failed", level=logging.ERROR, error=report.error)
     slots = asyncio.Semaphore(CONCURRENCY)
     tasks: set[asyncio.Task[Any]] = set()
+    trigger = Trigger.sweep(one.trigger)
 
-    async def one(issue: Issue) -> None:
+    async def work(issue: Issue, listed_at: float) -> None:
         try:
-            await _work(service, api, issue, Trigger.sweep(CLOCKS), report, budget)
+            done = await _work(service, api, issue, listed_at, trigger, report, budget)
+            if done and one.trigger == CATCH_UP:
+                report.caught_up.append(issue.number)
         except Exception as exc:
             report.failed.append(issue.number)
             event(
@@ -189,26 +214,59 @@ async def sweep(
             slots.release()
 
     try:
-        async for issue in list_candidates(api, repo, rules, now, report):
+        async for issue, listed_at in _listing(api, repo, one):
+            report.listed += 1
+            if not one.wants(issue):
+                continue
+            report.candidates += 1
             await slots.acquire()
             if budget is not None and budget.exhausted:
                 slots.release()
                 break
-            task = asyncio.create_task(one(issue))
+            task = asyncio.create_task(work(issue, listed_at))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
-    except Exception as exc:
-        report.error = f"{type(exc).__name__}: {exc}"
-        event(
-            log, "sweep: listing failed", level=logging.ERROR, repository=repo, error=report.error
-        )
     finally:
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def sweep(
+    service: Service, api: Api, repo: str, *, log: logging.Logger = logger
+) -> SweepReport:
+    """Every pass over `repo`, most urgent first, within the run's write budget. In dry-run
+    (the api's), nothing is written: the planned actions are in the report."""
+    started = time.monotonic()
+    report = SweepReport(repo)
+    rules = service.rules.for_repo(repo)
+    assert rules is not None
+    now = service.now()
+    dry_run = api.dry_run
+    if await service.bot_login() is None and not dry_run:
+        # Without it the bot cannot recognise its own markers and would nudge again and again.
+        report.error = "the bot's login is unknown: set bot.login in the rules file"
+        event(log, "sweep: not run", level=logging.ERROR, repository=repo, error=report.error)
+        return report
+    budget = None if dry_run else Budget(rules.lifecycle.write_budget)
+    for one in passes(rules, now):
+        if budget is not None and budget.exhausted:
+            break
+        try:
+            await _run_pass(service, api, repo, one, report, budget, log)
+        except Exception as exc:
+            report.error = f"{type(exc).__name__}: {exc}"
+            event(
+                log,
+                "sweep: listing failed",
+                level=logging.ERROR,
+                repository=repo,
+                sweep_pass=one.trigger,
+                error=report.error,
+            )
     report.budget_exhausted = budget is not None and budget.exhausted
     if report.budget_exhausted:
         event(
             log,
-            "sweep: write budget reached; the next run carries on",
+            "sweep: write budget reached; the next run carries on with the most urgent",
             level=logging.WARNING,
             repository=repo,
             write_budget=rules.lifecycle.write_budget,

@@ -7,16 +7,17 @@ from __future__ import annotations
 from bot.core.model import MAINTAINER_ASSOCIATIONS
 from bot.core.reconcile import Proposal
 from bot.core.rules import RepoRules
-from bot.core.trigger import CLOCKS, ISSUE_COMMENT, SWEEP, Trigger
+from bot.core.trigger import ISSUE_COMMENT, SWEEP, Trigger
 from bot.features.base import Feature, Situation
+from bot.features.lifecycle.decide import CLOCKS, MAINTAINER
 from bot.features.lifecycle.decide import decide as clocks
 
 NAME = "lifecycle"
 
 
 def wants(trigger: Trigger, rules: RepoRules) -> bool:
-    if trigger.is_(SWEEP, CLOCKS):
-        return True
+    if trigger.is_(SWEEP, *CLOCKS):
+        return True  # one of the sweep's passes, named for its clock
     # A maintainer's answer takes the overdue flag off (if the delivery shows it on).
     comment = trigger.comment
     return (
@@ -29,8 +30,11 @@ def wants(trigger: Trigger, rules: RepoRules) -> bool:
 
 
 def propose(situation: Situation, facts: object) -> Proposal:
-    actions = clocks(situation.snapshot, situation.rules, situation.now)
-    if not situation.trigger.is_(SWEEP):
+    trigger = situation.trigger
+    if trigger.is_(SWEEP):
+        actions = clocks(situation.snapshot, situation.rules, situation.now, [trigger.action])
+    else:  # a maintainer's comment: the overdue flag comes off now, not at the next sweep
+        actions = clocks(situation.snapshot, situation.rules, situation.now, [MAINTAINER])
         flag = situation.rules.lifecycle.maintainer_response.label
         actions = [a for a in actions if getattr(a, "label", None) == flag]
     return Proposal(NAME, tuple(actions))

@@ -34,7 +34,12 @@ from bot.core.model import History, Issue, Snapshot, parse_time
 from bot.core.recognition import recognise
 from bot.core.rules import Category, RepoRules
 from bot.core.text import render
-from bot.core.waiting import last_added, maintainer_wait, requester_wait
+from bot.core.waiting import (
+    is_maintainer_response,
+    last_added,
+    maintainer_wait,
+    requester_wait,
+)
 
 NUDGE = "nudge"
 CLOSE = "close-no-response"
@@ -44,6 +49,10 @@ READY = "pep541-ready"
 SNOOZE = "snooze"
 
 DAY = timedelta(days=1)
+
+# The clocks, by who feels them: the requester's come first when a run's writes are few.
+REQUESTER, REACHABILITY, MAINTAINER = "requester", "reachability", "maintainer"
+CLOCKS = (REQUESTER, REACHABILITY, MAINTAINER)
 
 
 def iso(when: datetime) -> str:
@@ -91,47 +100,58 @@ def exempt_reason(issue: Issue, rules: RepoRules) -> str | None:
     return None
 
 
-def min_age_days(rules: RepoRules) -> float:
-    """No clock can act on an issue opened less than this long ago."""
-    life = rules.lifecycle
-    candidates = [life.awaiting_response.nudge_after_days, life.reachability.interval_days]
-    candidates += [
-        c.maintainer_response_days
-        for c in rules.categories
-        if c.maintainer_response_days is not None
-    ]
-    return max(0.0, min(candidates))
+def reachability_label(rules: RepoRules) -> str | None:
+    """The label every issue under a PEP 541 reachability clock carries: the start label, or
+    (when none is set) the PEP 541 category's own."""
+    clock = rules.lifecycle.reachability
+    if clock.start_label:
+        return clock.start_label
+    category = rules.category(rules.name_intelligence.category)
+    return category.label if category is not None else None
 
 
-def lifecycle_labels(rules: RepoRules) -> set[str]:
-    life = rules.lifecycle
-    found = {rules.triage.awaiting_label, life.maintainer_response.label}
-    found |= {lab for lab in (life.reachability.start_label, life.reachability.ready_label) if lab}
-    return found
+def maintainer_window_days(rules: RepoRules) -> float | None:
+    """How far back an issue's last update can be and still let it cross a response target
+    within `flag_within_days` (None: no category has a target)."""
+    limits = [c.maintainer_response_days for c in rules.categories if c.maintainer_response_days]
+    if not limits:
+        return None
+    return max(limits) + rules.lifecycle.maintainer_response.flag_within_days
 
 
-def could_act(issue: Issue, rules: RepoRules, now: datetime) -> bool:
-    """A cheap pre-filter on the listing: False means no clock can act, so the issue's
-    comments and events are not fetched."""
+def could_act(issue: Issue, rules: RepoRules, now: datetime, clock: str) -> bool:
+    """A cheap pre-filter on a listing: False means the clock cannot act on the issue now, so
+    its timeline is not read."""
     if exempt_reason(issue, rules) is not None:
         return False
-    age = days(now - issue.created_at)
-    if age < min_age_days(rules):
-        return False
-    if lifecycle_labels(rules) & set(issue.labels):
-        return True
-    category = category_of(issue, rules)
-    if category is None:
-        return False
-    if (
-        category.name == rules.name_intelligence.category
-        and issue.comment_count > 0
-        and age >= rules.lifecycle.reachability.interval_days
-    ):
-        return True  # a /pep541 clock may be in the comments
-    return (
-        category.maintainer_response_days is not None and age >= category.maintainer_response_days
-    )
+    life = rules.lifecycle
+    age, quiet = days(now - issue.created_at), days(now - issue.updated_at)
+    if clock == REQUESTER:
+        cfg = life.awaiting_response
+        if rules.triage.awaiting_label not in issue.labels:
+            return False
+        if life.exempt.assigned and issue.assignees:
+            return False
+        # An issue that moved in the last few days has nothing due: the label, a maintainer's
+        # question or the requester's answer is that recent, or the bot's nudge is (and the
+        # close waits `days_after_nudge` after it).
+        return age >= cfg.nudge_after_days and quiet >= min(
+            cfg.nudge_after_days, cfg.days_after_nudge
+        )
+    if clock == REACHABILITY:
+        label = reachability_label(rules)
+        return (
+            label is not None and label in issue.labels and age >= life.reachability.interval_days
+        )
+    if clock == MAINTAINER:
+        category = category_of(issue, rules)
+        limit = category.maintainer_response_days if category is not None else None
+        if not limit or age < limit:
+            return False
+        # The wait starts at creation or at the requester's reply, both at most as late as
+        # the last update: an issue quiet for longer crossed its target too long ago to flag.
+        return quiet <= limit + life.maintainer_response.flag_within_days
+    return False
 
 
 # --- reading the history --------------------------------------------------------------------
@@ -268,10 +288,30 @@ def reachability_clock(
     return [_reply(reason, rules, cfg.reminder_reply, fields, REMINDER, state)]
 
 
+def _human_act_since(history: History, issue: Issue, when: datetime) -> bool:
+    """A person acted on the issue's clock after `when`: a maintainer's answer, or a label a
+    person changed (the requester's own comments keep it waiting on maintainers)."""
+    answered = any(
+        c.created_at > when and is_maintainer_response(c, issue, history) for c in history.comments
+    )
+    relabelled = any(
+        e.at > when
+        and e.kind in ("labeled", "unlabeled")
+        and not history.is_automated(e.actor, e.actor_type)
+        for e in history.events
+    )
+    return answered or relabelled
+
+
 def maintainer_clock(
     issue: Issue, history: History, rules: RepoRules, now: datetime, *, paused: str | None
 ) -> list[Action]:
-    label = rules.lifecycle.maintainer_response.label
+    """Flag an issue that crossed its category's response target recently (within
+    `flag_within_days`: a months-long backlog is the queue report's to show, not thousands of
+    labels'); take the flag off only when a person's act stopped the wait, so that the bot's
+    own doings (a triage comment, its awaiting label) never make a flag come and go."""
+    cfg = rules.lifecycle.maintainer_response
+    label = cfg.label
     category = category_of(issue, rules)
     limit = category.maintainer_response_days if category is not None else None
     since = (
@@ -283,12 +323,18 @@ def maintainer_clock(
     overdue = since is not None and limit is not None and waited >= limit
     if overdue and _can_add(history, label, issue.labels):
         assert category is not None and since is not None and limit is not None
+        crossed = since + timedelta(days=limit)
+        if days(now - crossed) > cfg.flag_within_days:
+            return []  # overdue long before: in the report's longest waits, not flagged now
         reason = (
             f"maintainer clock: {category.name} waiting on maintainers {_fmt(waited)} days "
             f"since {iso(since)} (limit {_fmt(limit)})"
         )
         return [AddLabels(reason, (label,))]
     if not overdue and label in issue.labels and history.added_by_us(label):
+        flagged = last_added(history, label)
+        if flagged is None or not _human_act_since(history, issue, flagged):
+            return []
         why = paused or (
             "a maintainer responded" if category is not None and limit else "no response limit"
         )
@@ -296,25 +342,32 @@ def maintainer_clock(
     return []
 
 
-def decide(snapshot: Snapshot, rules: RepoRules, now: datetime) -> list[Action]:
-    """Everything the lifecycle clocks want done to this issue now."""
+def decide(
+    snapshot: Snapshot, rules: RepoRules, now: datetime, clocks: Iterable[str] = CLOCKS
+) -> list[Action]:
+    """What the lifecycle clocks (all, or the ones named) want done to this issue now."""
     issue, history = snapshot.issue, snapshot.history
+    clocks = set(clocks)
     if exempt_reason(issue, rules) is not None:
         return []
     if snoozed_until(history, now) is not None:
         return []
-    actions = requester_clock(issue, history, rules, now)
-    if any(isinstance(a, Close) for a in actions):
-        return actions
+    actions: list[Action] = []
+    if REQUESTER in clocks:
+        actions += requester_clock(issue, history, rules, now)
+        if any(isinstance(a, Close) for a in actions):
+            return actions
     clock = reachability(issue, history, rules)
-    actions += reachability_clock(issue, history, rules, now)
-    wait = requester_wait(issue, history, rules.triage.awaiting_label)
-    paused = None
-    if wait is not None and wait.answered is None:
-        paused = "waiting on the requester"
-    elif clock is not None and clock.stopped is None:
-        paused = "PEP 541 reachability clock running"
-    actions += maintainer_clock(issue, history, rules, now, paused=paused)
+    if REACHABILITY in clocks:
+        actions += reachability_clock(issue, history, rules, now)
+    if MAINTAINER in clocks:
+        wait = requester_wait(issue, history, rules.triage.awaiting_label)
+        paused = None
+        if wait is not None and wait.answered is None:
+            paused = "waiting on the requester"
+        elif clock is not None and clock.stopped is None:
+            paused = "PEP 541 reachability clock running"
+        actions += maintainer_clock(issue, history, rules, now, paused=paused)
     return actions
 
 
