@@ -50,7 +50,14 @@ REPO = "pypi/support"
 TOKEN = "bench-token"
 BOT = "pypi-support-bot"
 AWAITING = "status: awaiting response"
-POLICY = RetryPolicy(attempts=3, backoff=0.01, max_wait=1, comment_spacing=0)
+POLICY = RetryPolicy(
+    attempts=3,
+    backoff=0.01,
+    max_wait=1,
+    write_spacing=0,
+    content_per_minute=None,
+    content_per_hour=None,
+)
 
 CATEGORIES = [  # label, title, body, weight
     ("account-recovery", "Account recovery request", "### PyPI Username\n\nalice\n", 45),

@@ -34,7 +34,9 @@ FAST = RetryPolicy(
     attempts=4,
     backoff=0.001,
     max_wait=0.05,
-    comment_spacing=0,
+    write_spacing=0,
+    content_per_minute=None,
+    content_per_hour=None,
     request_timeout=5,
     confirm_interval=0.01,
     confirm_for=0.05,  # lost answers in tests are answered at once (see test_exactly_once)
@@ -69,7 +71,8 @@ def run_bot(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", **env},
+        # No conditional-request state on disk unless a test asks for it.
+        env={"PATH": "/usr/bin:/bin", "BOT_CACHE_DIR": "off", **env},
         timeout=60,
     )
 

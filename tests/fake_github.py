@@ -25,6 +25,7 @@ import json
 import math
 import random
 import re
+import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -79,6 +80,7 @@ class Call:
     json: Any  # parsed JSON body, or None when the body was empty (or not JSON)
     headers: dict[str, str]  # lower-cased names
     status: int | None = None  # status answered (None: connection reset)
+    at: float = 0.0  # when it arrived (time.monotonic)
 
     @property
     def is_write(self) -> bool:
@@ -346,6 +348,11 @@ class FakeGitHub:
         self.writes: list[Call] = []
         self.contract_violations: list[str] = []
         self.faults: list[Fault] = []
+        # Secondary rate limits, when enforced (see enforce_secondary_limits).
+        self._secondary: tuple[int, int, bool] | None = None
+        self._writing: dict[str, int] = {}
+        self._created: dict[str, list[float]] = {}
+        self.refusals: list[Call] = []
         self.random = random.Random(541)
         self.installation_tokens_issued = 0
         self.installation_token_ttl = timedelta(hours=1)
@@ -873,6 +880,42 @@ class FakeGitHub:
             method, path_regex, status=status, times=times, headers=headers, body=body
         )
 
+    def enforce_secondary_limits(
+        self, *, content_per_minute: int = 80, content_per_hour: int = 500, serial: bool = True
+    ) -> None:
+        """Refuse as GitHub's secondary rate limits do (403, ``retry-after: 60``): content
+        creation (comments, issues) beyond ``content_per_minute`` / ``content_per_hour`` per
+        principal, and, with ``serial``, a write sent while another of the same principal is
+        still being answered. Refused calls are listed in ``refusals``."""
+        self._secondary = (content_per_minute, content_per_hour, serial)
+
+    def _secondary_refusal(self, call: Call) -> _Result | None:
+        if self._secondary is None or not call.is_write:
+            return None
+        per_minute, per_hour, serial = self._secondary
+        principal = call.headers.get("authorization", "")
+        refused = serial and self._writing.get(principal, 0) > 1
+        creates = call.method == "POST" and (
+            call.path.endswith("/comments") or call.path.endswith("/issues")
+        )
+        if creates and not refused:
+            times = self._created.setdefault(principal, [])
+            times[:] = [x for x in times if x > call.at - 3600]
+            last_minute = [x for x in times if x > call.at - 60]
+            refused = len(last_minute) >= per_minute or len(times) >= per_hour
+            if not refused:
+                times.append(call.at)
+        if not refused:
+            return None
+        body = {
+            "message": (
+                "You have exceeded a secondary rate limit. Please wait a few minutes before "
+                "you try again."
+            ),
+            "documentation_url": RATE_LIMIT_DOCS,
+        }
+        return _Result(403, body, {"retry-after": "60"})
+
     def clear_faults(self) -> None:
         self.faults.clear()
 
@@ -1245,6 +1288,7 @@ class FakeGitHub:
             query=query,
             json=body,
             headers={k.lower(): v for k, v in request.headers.items()},
+            at=time.monotonic(),
         )
         self.calls.append(call)
         if call.is_write:
@@ -1259,6 +1303,11 @@ class FakeGitHub:
         # connection): the work is shielded from the test server's cancellation.
         async def carry_out() -> web.StreamResponse:
             resource = "search" if path.startswith("/search/") else "core"
+            refusal = self._secondary_refusal(call)
+            if refusal is not None:
+                call.status = refusal.status
+                self.refusals.append(call)
+                return self._respond(request, refusal, self._bucket(resource))
             fault = self._take_fault(method, path)
             if fault is not None and not fault.after:
                 if fault.delay:
@@ -1337,7 +1386,14 @@ class FakeGitHub:
             )
             return self._respond(request, result, bucket)
 
-        return await asyncio.shield(carry_out())
+        if not call.is_write:
+            return await asyncio.shield(carry_out())
+        principal = call.headers.get("authorization", "")
+        self._writing[principal] = self._writing.get(principal, 0) + 1
+        try:
+            return await asyncio.shield(carry_out())
+        finally:
+            self._writing[principal] -= 1
 
     def _respond(self, request: web.Request, result: _Result, bucket: _Bucket) -> web.Response:
         headers = {

@@ -16,13 +16,21 @@ Features never build HTTP requests; they call `Api` methods, named for what they
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gzip
+import hashlib
+import json
 import logging
+import os
 import random
+import tempfile
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -53,7 +61,11 @@ class RetryPolicy:
     backoff: float = 1.0  # first backoff in seconds, doubled each time, with full jitter
     max_wait: float = 900.0  # longest single wait (retry-after, or a rate-limit reset)
     request_timeout: float = 30.0
-    comment_spacing: float = 1.0  # GitHub asks for a pause between content-creating requests
+    # GitHub's terms for integrations: mutating requests one at a time, at least a second
+    # apart; content creation at most 80 a minute and 500 an hour (None: no limit, in tests).
+    write_spacing: float = 1.0
+    content_per_minute: int | None = 80
+    content_per_hour: int | None = 500
     # After a create whose outcome is unknown, how often to look for what it made, and for
     # how long (None: twice the request timeout). Longer than the timeout, since GitHub may
     # still be writing when the client gives up.
@@ -85,9 +97,72 @@ def _reset_in(headers: Any, now: float) -> float | None:
 
 
 def _creates_content(method: str, url: str) -> bool:
-    # POST .../comments makes a new comment each time; every other write the bot uses
-    # (labels, assignees, reactions, PATCH, DELETE) is idempotent.
-    return method == "POST" and urllib.parse.urlsplit(url).path.endswith("/comments")
+    """A request that makes something new each time it is sent (a comment, an issue): not
+    idempotent, and counted by GitHub's content-creation limits."""
+    path = urllib.parse.urlsplit(url).path
+    return method == "POST" and (path.endswith("/comments") or path.endswith("/issues"))
+
+
+def _mutates(method: str) -> bool:
+    return method not in ("GET", "HEAD")
+
+
+class WritePacer:
+    """GitHub's pace for one installation or token: writes one at a time, each sent at least
+    `write_spacing` after the answer to the one before; content creation within its
+    per-minute and per-hour limits before GitHub has to refuse; everything paused while GitHub
+    says to wait (a secondary rate limit's `retry-after`). Reads are never held up."""
+
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.policy = policy
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = asyncio.Lock()
+        self._not_before = 0.0
+        self._created: deque[float] = deque()  # when content was created, last hour
+
+    def _content_wait(self, now: float) -> float:
+        while self._created and self._created[0] <= now - 3600:
+            self._created.popleft()
+        wait = 0.0
+        for limit, window in (
+            (self.policy.content_per_minute, 60.0),
+            (self.policy.content_per_hour, 3600.0),
+        ):
+            recent = [t for t in self._created if t > now - window]
+            if limit is not None and len(recent) >= limit:
+                wait = max(wait, recent[-limit] + window - now)
+        return wait
+
+    @contextlib.asynccontextmanager
+    async def turn(self, creates_content: bool) -> AsyncIterator[None]:
+        async with self._lock:
+            while True:
+                now = self._clock()
+                wait = self._not_before - now
+                if creates_content:
+                    wait = max(wait, self._content_wait(now))
+                if wait <= 0:
+                    break
+                await self._sleep(wait)
+            if creates_content:
+                self._created.append(self._clock())
+            try:
+                yield
+            finally:
+                # Counted from the answer: however long the request took on the way, GitHub
+                # sees the next one at least `write_spacing` after this one.
+                self._not_before = max(self._not_before, self._clock() + self.policy.write_spacing)
+
+    def pause(self, seconds: float) -> None:
+        """GitHub asked for a pause: no write goes out before it ends."""
+        self._not_before = max(self._not_before, self._clock() + seconds)
 
 
 class _GitHubAPI(gidgethub.aiohttp.GitHubAPI):
@@ -103,7 +178,7 @@ class _GitHubAPI(gidgethub.aiohttp.GitHubAPI):
         policy: RetryPolicy,
         metrics: Metrics | None,
         clock: Callable[[], float],
-        spacing: asyncio.Lock,
+        pacer: WritePacer | None,
     ) -> None:
         super().__init__(
             session, USER_AGENT, oauth_token=oauth_token, cache=cache, base_url=base_url
@@ -111,10 +186,17 @@ class _GitHubAPI(gidgethub.aiohttp.GitHubAPI):
         self.policy = policy
         self.metrics = metrics
         self.clock = clock
-        self._spacing = spacing
-        self._last_content_write = 0.0
+        self.pacer = pacer
 
     async def _request(
+        self, method: str, url: str, headers: Any, body: bytes = b""
+    ) -> tuple[int, Any, bytes]:
+        if self.pacer is not None and _mutates(method):
+            async with self.pacer.turn(_creates_content(method, url)):
+                return await self._send(method, url, headers, body)
+        return await self._send(method, url, headers, body)
+
+    async def _send(
         self, method: str, url: str, headers: Any, body: bytes = b""
     ) -> tuple[int, Any, bytes]:
         headers = {**headers, "x-github-api-version": API_VERSION}
@@ -180,12 +262,6 @@ class _GitHubAPI(gidgethub.aiohttp.GitHubAPI):
                     wait_s=round(wait, 1),
                 )
                 await self.sleep(wait)
-        if _creates_content(method, url) and self.policy.comment_spacing > 0:
-            async with self._spacing:
-                wait = self._last_content_write + self.policy.comment_spacing - time.monotonic()
-                if wait > 0:
-                    await self.sleep(wait)
-                self._last_content_write = time.monotonic()
 
     async def handle_rate_limit_error(
         self, *, method: str, url: str, exception: gidgethub.HTTPException, attempt: int
@@ -205,10 +281,13 @@ class _GitHubAPI(gidgethub.aiohttp.GitHubAPI):
             or status == 429
             or "secondary rate limit" in str(exception).lower()
         ):
-            # Secondary limit: GitHub says how long to wait, or asks for at least a minute.
+            # Secondary limit: GitHub says how long to wait, or asks for at least a minute;
+            # every write of this installation waits, not only the refused one.
             wait = retry_after if retry_after is not None else 60.0
             if wait > self.policy.max_wait:
                 return False
+            if self.pacer is not None:
+                self.pacer.pause(wait)
             await self._backoff(attempt, f"secondary rate limit ({status})", at_least=wait)
             return True
         if status >= 500:
@@ -371,6 +450,45 @@ def _objects(entry: tuple[Any, ...]) -> int:
     return max(1, len(data)) if isinstance(data, list) else 1
 
 
+class CacheFile:
+    """The conditional-request cache kept in a file between runs (a `sweep` from cron, a
+    restart of `serve`), so that unchanged answers stay free. One file per API and identity
+    (a hash: no token is ever written), readable by its owner only; safe to delete."""
+
+    def __init__(self, directory: str, settings: Settings) -> None:
+        who = settings.app_id or settings.token or "anonymous"
+        digest = hashlib.sha256(f"{settings.api_url}\n{who}".encode()).hexdigest()[:16]
+        self.path = Path(directory) / f"github-{digest}.json.gz"
+
+    def load(self, cache: cachetools.LRUCache) -> int:
+        """Fill `cache` from the file; the number of entries loaded (0 when there is none,
+        or it cannot be read: the cache only saves calls, it is never needed)."""
+        try:
+            with gzip.open(self.path, "rt", encoding="utf-8") as fh:
+                entries = json.load(fh)
+        except (OSError, ValueError, EOFError):
+            return 0
+        loaded = 0
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, list) and len(entry) == 5 and isinstance(entry[0], str):
+                cache[entry[0]] = tuple(entry[1:])
+                loaded += 1
+        return loaded
+
+    def save(self, cache: cachetools.LRUCache) -> None:
+        """Write the cache, least recently used first, atomically (another run may be
+        reading it)."""
+        entries = [[url, *value] for url, value in cache.items()]
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".github-", suffix=".tmp")
+            with os.fdopen(fd, "wb") as raw, gzip.open(raw, "wt", encoding="utf-8") as fh:
+                json.dump(entries, fh, separators=(",", ":"))
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            event(log, "github: cache not saved", level=logging.WARNING, error=str(exc))
+
+
 class GitHub:
     """Builds `Api`s: one per installation for a GitHub App, one for a token, one anonymous."""
 
@@ -392,11 +510,18 @@ class GitHub:
         self.cache: cachetools.LRUCache = cachetools.LRUCache(cache_size, getsizeof=_objects)
         self._tokens: dict[int, tuple[str, float]] = {}
         self._token_locks: dict[int, asyncio.Lock] = {}
-        self._spacing = asyncio.Lock()
+        # One pace per installation (or per token): its tokens rotate, its limits do not.
+        self._pacers: dict[int | str | None, WritePacer] = {}
         self._apis: dict[str | None, Api] = {}
         self._login: str | None = None
 
-    def _api(self, token: str | None) -> Api:
+    def _pacer(self, key: int | str | None) -> WritePacer:
+        pacer = self._pacers.get(key)
+        if pacer is None:
+            pacer = self._pacers[key] = WritePacer(self.policy)
+        return pacer
+
+    def _api(self, token: str | None, installation_id: int | None = None) -> Api:
         api = self._apis.get(token)
         if api is None:
             gh = _GitHubAPI(
@@ -407,7 +532,7 @@ class GitHub:
                 policy=self.policy,
                 metrics=self.metrics,
                 clock=self.clock,
-                spacing=self._spacing,
+                pacer=self._pacer(installation_id if installation_id is not None else "token"),
             )
             api = Api(gh, dry_run=self.settings.dry_run)
             # Installation tokens rotate hourly: keep only the live ones.
@@ -425,14 +550,14 @@ class GitHub:
             policy=self.policy,
             metrics=self.metrics,
             clock=self.clock,
-            spacing=self._spacing,
+            pacer=None,  # the App's own calls (tokens, installations) write nothing to a repo
         )
 
     async def api(self, installation_id: int | None = None) -> Api:
         if self.settings.app_id and self.settings.private_key:
             if installation_id is None:
                 raise ValueError("a GitHub App needs the delivery's installation id")
-            return self._api(await self._installation_token(installation_id))
+            return self._api(await self._installation_token(installation_id), installation_id)
         return self._api(self.settings.token)
 
     async def api_for_repo(self, repo: str) -> Api:

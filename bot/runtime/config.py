@@ -35,6 +35,8 @@ class Settings:
     rules_path: str = "rules.yaml"
     pypi_url: str = DEFAULT_PYPI_URL
     dry_run: bool = False
+    # Where conditional-request state is kept between runs (None: not kept).
+    cache_dir: str | None = None
 
     def __repr__(self) -> str:  # the URLs without their credentials, and no secret at all
         shown = ", ".join(
@@ -119,4 +121,16 @@ def from_env(env: Mapping[str, str] | None = None, *, dry_run: bool = False) -> 
         pypi_url=_url(env, "PYPI_URL", DEFAULT_PYPI_URL),
         # No credentials means nothing can be written: dry-run.
         dry_run=dry_run or not (token or app_id),
+        cache_dir=_cache_dir(env),
     )
+
+
+def _cache_dir(env: Mapping[str, str]) -> str | None:
+    """BOT_CACHE_DIR, or the user's cache directory; `off` keeps nothing between runs."""
+    value = env.get("BOT_CACHE_DIR", "").strip()
+    if value.lower() == "off":
+        return None
+    if value:
+        return value
+    base = env.get("XDG_CACHE_HOME", "").strip() or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "pypi-support-bot")

@@ -16,7 +16,7 @@ import aiohttp
 import cachetools
 from gidgethub import sansio
 
-from bot.adapters.github import Api, GitHub, RetryPolicy
+from bot.adapters.github import Api, CacheFile, GitHub, RetryPolicy
 from bot.adapters.name_lookup import NameLookup
 from bot.adapters.permissions import Permissions
 from bot.core.model import Issue, is_bot
@@ -108,6 +108,7 @@ class Service:
         )
         self.session: aiohttp.ClientSession | None = None
         self.github: GitHub | None = None
+        self.cache_file: CacheFile | None = None
         self.permissions = Permissions()
         # When this process last worked each issue (monotonic): a listing read before that is
         # stale for that issue. Bounded; an issue forgotten is simply read afresh.
@@ -132,6 +133,10 @@ class Service:
             # timelines), so the next pass over it is mostly 304s; about 50 MB at most.
             cache_size=self.cache_size,
         )
+        if self.settings.cache_dir is not None:
+            self.cache_file = CacheFile(self.settings.cache_dir, self.settings)
+            loaded = self.cache_file.load(self.github.cache)
+            event(log, "github: conditional-request cache loaded", entries=loaded)
         if any(r.name_intelligence.enabled for r in self.rules.repositories.values()):
             self.names = NameLookup.for_index(
                 self.session, self.settings.pypi_url, clock=self.clock
@@ -139,7 +144,15 @@ class Service:
             if self.background:
                 self._tasks.append(asyncio.create_task(self.names.keep_index_fresh(), name="names"))
         self.queue.start()
-        if self.background:
+        if self.background and not (self.settings.token or self.settings.app_id):
+            # Anonymous reads of a whole tracker would exhaust GitHub's 60-an-hour limit at
+            # once, and nothing could be written anyway.
+            event(
+                log,
+                "no GitHub credentials: the scheduled sweep is off "
+                "(`python -m bot sweep --dry-run` with a token shows what it would do)",
+            )
+        elif self.background:
             from bot.runtime.sweep import periodic_sweep
 
             self._tasks.append(asyncio.create_task(periodic_sweep(self), name="periodic-sweep"))
@@ -157,6 +170,8 @@ class Service:
                 delivery_id=delivery_id,
                 outcome="unfinished",
             )
+        if self.cache_file is not None and self.github is not None:
+            self.cache_file.save(self.github.cache)
         if self.session is not None:
             await self.session.close()
 
