@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,7 +16,7 @@ from bot.core import markers
 from bot.core.rules import Rules, load_rules
 from bot.runtime.service import Service
 from bot.runtime.sweep import run_sweep_command, sweep
-from tests.conftest import BOT_LOGIN, FAST, REPO, ROOT, settings_for
+from tests.conftest import BOT_LOGIN, FAST, REPO, ROOT, TOKEN, settings_for
 
 AWAITING = "status: awaiting response"
 RULES = load_rules(ROOT / "rules.yaml")
@@ -312,3 +313,48 @@ async def test_the_sweep_catches_up_new_issues_the_bot_never_answered(github):
     kinds = [markers.trailing(c["body"])[0] for c in github.comments(REPO, 1)]
     assert kinds == ["triage", "name-report"]
     assert all(not github.comments(REPO, n) for n in (2, 4, 5))
+
+
+async def sweep_command(github, cache_dir) -> tuple[int, str]:
+    """`python -m bot sweep` in its own process, as cron runs it, against the fake GitHub."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "sweep",
+        cwd=ROOT,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "GITHUB_TOKEN": TOKEN,
+            "GITHUB_API_URL": github.url,
+            "BOT_RULES": str(ROOT / "rules.yaml"),
+            "BOT_CACHE_DIR": str(cache_dir),
+            "PYPI_URL": "http://127.0.0.1:9",
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, _ = await process.communicate()
+    return process.returncode, out.decode()
+
+
+async def test_a_second_sweep_process_reuses_the_first_ones_answers(github, tmp_path):
+    github.set_clock(lambda: datetime.now(UTC))  # the child process reads the real clock
+    for n in range(1, 4):
+        wait_on_requester(github, n, 20)  # a nudge each
+    for n in range(4, 30):
+        wait_on_requester(github, n, 3)  # waiting, nothing due
+    github.add_user(BOT_LOGIN)
+    status, out = await sweep_command(github, tmp_path)
+    assert status == 0, out
+    assert [len(posted(github, n)) for n in range(1, 4)] == [1, 1, 1]
+    assert list(tmp_path.glob("github-*.json.gz"))  # kept on disk, under a hashed name
+    assert TOKEN not in "".join(p.read_bytes().hex() for p in tmp_path.iterdir())
+    github.reset_calls()
+    used = github.rate_limit()["used"]
+    status, out = await sweep_command(github, tmp_path)
+    assert status == 0, out
+    assert github.writes == []
+    # Only what the first run's own writes changed costs a point: the listing's page.
+    assert github.rate_limit()["used"] - used <= 3
+    assert sum(1 for c in github.calls if c.status == 304) >= 1

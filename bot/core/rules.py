@@ -196,6 +196,7 @@ class Exemptions:
 
 @dataclass(frozen=True)
 class ReachabilityClock:
+    enabled: bool = True
     start_label: str | None = None
     interval_days: Annotated[float, Min(1)] = 14
     attempts: Annotated[int, Min(1)] = 3

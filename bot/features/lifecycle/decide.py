@@ -104,6 +104,8 @@ def reachability_label(rules: RepoRules) -> str | None:
     """The label every issue under a PEP 541 reachability clock carries: the start label, or
     (when none is set) the PEP 541 category's own."""
     clock = rules.lifecycle.reachability
+    if not clock.enabled:
+        return None
     if clock.start_label:
         return clock.start_label
     category = rules.category(rules.name_intelligence.category)
@@ -247,6 +249,8 @@ def reachability(issue: Issue, history: History, rules: RepoRules) -> Reachabili
 def reachability_clock(
     issue: Issue, history: History, rules: RepoRules, now: datetime
 ) -> list[Action]:
+    if not rules.lifecycle.reachability.enabled:
+        return []
     clock = reachability(issue, history, rules)
     if clock is None or clock.stopped is not None:
         return []
