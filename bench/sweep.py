@@ -1,46 +1,45 @@
-"""Benchmark the lifecycle sweep against a fake GitHub repository with thousands of open issues.
+"""The sweep on a pypi/support-like tracker, on GitHub's terms.
 
-    python bench/sweep.py            # 5,000 open issues
+    python bench/sweep.py            # 5,000 open issues (run 1 takes minutes: writes are paced)
     python bench/sweep.py --quick    # 300 issues, a CI smoke run
 
-The fake (tests/fake_github.FakeGitHub) runs in-process on a loopback port (aiohttp's test
-server). Two approaches, each with its own client and conditional-request cache, each run
-over the same repository (naive twice, the sweep three times):
-- naive: list every open issue, then one comments and one events call per issue;
-- sweep: bot.runtime.sweep (listing oldest first with an early stop, a pre-filter on the
-  listing, each candidate's timeline, a fresh read of the issue before each write), through
-  the service's work queue as `serve` runs it.
-The naive pass only plans (it writes nothing); the sweep acts, so its second run must write
-nothing (it re-reads, once, the issues the first run changed) and its third shows what an
-unchanged repository costs. Printed per run: API calls by kind,
-rate-limit points (a 304 costs none), writes, wall time, and peak traced memory (client and
-fake server together, since both run in this process).
+The fake GitHub (tests/fake_github.FakeGitHub, on a loopback port) enforces GitHub's secondary
+limits: 80 comments a minute, 500 an hour, and no write while another is being answered. The
+tracker is the 2024 one: 10% of the open issues wait on their requester (the awaiting label),
+the rest are an older backlog waiting on the maintainers.
+
+Three scenarios, each run twice as two processes run it (a fresh service per run, the second
+reusing the first's conditional-request answers from disk, as `python -m bot sweep` from cron):
+
+- like-for-like with actions/stale: only the waiting-on-requester clock, a budget large enough
+  for every due nudge. actions/stale needed 1,503 requests on such a repository (issue 13);
+- the shipped rules, with a budget large enough for everything;
+- the shipped rules with a small budget: every requester-facing write before any flag.
+
+Printed per run: requests, rate-limit points, 304s, writes, secondary-limit refusals, the
+smallest interval between two writes, and where the first maintainer-facing write came.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import random
 import sys
+import tempfile
 import time
-import tracemalloc
-from collections import Counter
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import aiohttp  # noqa: E402
 from aiohttp.test_utils import TestServer  # noqa: E402
 
-import bot.features.lifecycle.decide as lifecycle  # noqa: E402
-from bot.adapters.github import GitHub, RetryPolicy  # noqa: E402
-from bot.core import markers  # noqa: E402
-from bot.core.model import Comment, History, Issue, IssueEvent, Snapshot  # noqa: E402
-from bot.core.rules import load_rules  # noqa: E402
+from bot.adapters.github import RetryPolicy  # noqa: E402
+from bot.core.rules import Rules, load_rules  # noqa: E402
 from bot.runtime.config import Settings  # noqa: E402
 from bot.runtime.service import Service  # noqa: E402
 from bot.runtime.sweep import sweep  # noqa: E402
@@ -50,22 +49,14 @@ REPO = "pypi/support"
 TOKEN = "bench-token"
 BOT = "pypi-support-bot"
 AWAITING = "status: awaiting response"
-POLICY = RetryPolicy(
-    attempts=3,
-    backoff=0.01,
-    max_wait=1,
-    write_spacing=0,
-    content_per_minute=None,
-    content_per_hour=None,
-)
+STALE_REQUESTS = 1503  # actions/stale on the same repository, as measured for issue 13
 
 CATEGORIES = [  # label, title, body, weight
-    ("account-recovery", "Account recovery request", "### PyPI Username\n\nalice\n", 45),
+    ("account-recovery", "Account recovery request", "### PyPI Username\n\nsomeone\n", 45),
     ("PEP 541", "PEP 541 Request: widgets", "### Project to be claimed\n\nwidgets\n", 25),
     ("limit request", "File Limit Request: widgets - 200 MiB", "### New Limit\n\n200\n", 10),
     ("network", "SSL error from pip", "### My Platform\n\nLinux\n", 5),
-    ("mass name squat", "Mass name squat by user: bob", "squatting\n", 5),
-    (None, "Question about my project", "How do I do this?", 10),
+    (None, "Question about my project", "How do I do this?", 15),
 ]
 
 
@@ -79,202 +70,158 @@ class _NoContract:
         return []
 
 
-def seed(fake: FakeGitHub, n: int, rng: random.Random) -> Counter:
-    """A realistic mix: mostly answered, old issues; some waiting on their requester, some
-    overdue, a few on hold, assigned, locked, pull requests or under a PEP 541 clock."""
+def seed(fake: FakeGitHub, n: int, rng: random.Random) -> int:
+    """The tracker; returns how many requesters are due a nudge (the truth to check)."""
     now = fake.now()
-    mix: Counter = Counter()
-    weights = [c[3] for c in CATEGORIES]
+    due = 0
     for number in range(1, n + 1):
-        label, title, body, _ = rng.choices(CATEGORIES, weights)[0]
-        age = min(1500.0, rng.expovariate(1 / 200))
+        label, title, body, _ = rng.choices(CATEGORIES, [c[3] for c in CATEGORIES])[0]
+        user = f"user{number}"
+        waiting = rng.random() < 0.10
+        age = rng.uniform(20, 120) if waiting else min(900.0, 30 + rng.expovariate(1 / 250))
         created = now - timedelta(days=age)
-        labels = [label] if label else []
-        extra = rng.random()
-        if extra < 0.03:
-            labels.append("on hold")
-            mix["on hold"] += 1
+        labels = [x for x in (label, AWAITING if waiting else None) if x]
         fake.add_issue(
             REPO,
             number=number,
             title=title,
             body=body,
-            user=f"user{number}",
+            user=user,
             labels=labels,
             created_at=created,
-            assignees=["staff"] if 0.03 <= extra < 0.05 else [],
-            locked=0.05 <= extra < 0.06,
-            pull_request=0.06 <= extra < 0.08,
         )
-        comments = rng.choice([0, 1, 1, 2, 2, 3, 4])
-        answered = comments and rng.random() < 0.75
-        t = created
-        for i in range(comments):
-            t = min(now, t + timedelta(days=rng.uniform(0, age / (comments + 1))))
-            staff = answered and i == 0
+        staff_at = created + timedelta(days=rng.uniform(0.5, 10))
+        if waiting:
+            asked = now - timedelta(days=rng.uniform(0, min(age - 11, 40)))
+            staff_at = min(staff_at, asked - timedelta(days=1))
+        fake.add_comment(
+            REPO,
+            number,
+            "We need a little more from you.",
+            user="staff",
+            association="MEMBER",
+            created_at=staff_at,
+        )
+        if not waiting:
+            if rng.random() < 0.5:
+                later = staff_at + timedelta(days=rng.uniform(1, 20))
+                fake.add_comment(REPO, number, "Any news?", user=user, created_at=min(later, now))
+            continue
+        fake.add_event(REPO, number, "labeled", "staff", asked, label=AWAITING)
+        if rng.random() < 0.1:  # the requester answered; the label is still on
             fake.add_comment(
                 REPO,
                 number,
-                "We have sent you an email." if staff else "Any news?",
-                user="staff" if staff else f"user{number}",
-                association="MEMBER" if staff else "NONE",
-                created_at=t,
+                "Here it is.",
+                user=user,
+                created_at=asked + timedelta(hours=rng.uniform(1, 48)),
             )
-        if answered and rng.random() < 0.15 and age > 1:
-            wait = rng.uniform(0, min(age, 60))
-            fake.add_event(
-                REPO,
-                number,
-                "labeled",
-                "staff",
-                now - timedelta(days=wait),
-                label=AWAITING,
-                apply=True,
-            )
-            mix["awaiting"] += 1
-        if label == "PEP 541" and rng.random() < 0.1 and age > 1:
-            start = now - timedelta(days=rng.uniform(0, min(age, 60)))
-            state = {"attempts": [start.strftime("%Y-%m-%dT%H:%M:%SZ")]}
-            fake.add_comment(
-                REPO,
-                number,
-                "Clock\n\n" + markers.marker("pep541-clock", state),
-                user=BOT,
-                created_at=start,
-            )
-            mix["pep541 clock"] += 1
-        mix[label or "uncategorised"] += 1
-    return mix
+        elif (now - asked).days >= 14:
+            due += 1
+    return due
 
 
-def kind_of(method: str, path: str) -> str:
-    tail = path.split(f"/repos/{REPO}/", 1)[-1]
-    parts = tail.split("/")
-    if method == "GET":
-        if tail == "issues":
-            return "GET list issues"
-        if len(parts) == 2:
-            return "GET issue"
-        return f"GET {parts[-1]}"
-    if parts[-1] == "comments":
-        return f"{method} comment"
-    if "labels" in parts:
-        return f"{method} label"
-    return f"{method} issue"
+def stale_like(rules: Rules) -> Rules:
+    """Only the waiting-on-requester clock, and a budget for everything."""
+    repo = rules.for_repo(REPO)
+    assert repo is not None
+    repo = replace(
+        repo,
+        categories=tuple(replace(c, maintainer_response_days=None) for c in repo.categories),
+        lifecycle=replace(
+            repo.lifecycle,
+            write_budget=100_000,
+            reachability=replace(repo.lifecycle.reachability, enabled=False),
+        ),
+    )
+    return replace(rules, repositories={REPO: repo})
 
 
-async def naive(api, rules, now) -> int:
-    """List everything, then one comments and one events call per issue; plan only."""
-    issues = [Issue.from_api(d, REPO) async for d in api.iterate(f"/repos/{REPO}/issues")]
-    sem = asyncio.Semaphore(8)
-    planned = 0
-
-    async def one(issue: Issue) -> None:
-        nonlocal planned
-        async with sem:
-            comments = await api.comments(REPO, issue.number)
-            events = await api.events(REPO, issue.number)
-        history = History(
-            tuple(Comment.from_api(c) for c in comments),
-            tuple(IssueEvent.from_api(e) for e in events),
-            bot_login=BOT,
-        )
-        planned += len(lifecycle.decide(Snapshot(issue, history), rules, now))
-
-    await asyncio.gather(*(one(i) for i in issues))
-    return planned
+def with_budget(rules: Rules, budget: int) -> Rules:
+    repo = rules.for_repo(REPO)
+    assert repo is not None
+    repo = replace(repo, lifecycle=replace(repo.lifecycle, write_budget=budget))
+    return replace(rules, repositories={REPO: repo})
 
 
-async def measure(fake: FakeGitHub, label: str, coro) -> dict:
+async def run(fake: FakeGitHub, url: str, rules: Rules, cache_dir: str, spacing: float) -> dict:
+    """One `python -m bot sweep` process: a fresh service, its cache from disk."""
+    policy = RetryPolicy(write_spacing=spacing)
+    settings = Settings(token=TOKEN, api_url=url, cache_dir=cache_dir)
+    service = Service(settings, rules, policy=policy)
     fake.reset_calls()
-    lifecycle._categories.clear()  # each run recognises its issues afresh
+    fake.refusals.clear()
     used = fake.rate_limit()["used"]
-    tracemalloc.reset_peak()
     started = time.perf_counter()
-    result = await coro
-    seconds = time.perf_counter() - started
-    _, peak = tracemalloc.get_traced_memory()
-    kinds = Counter(kind_of(c.method, c.path) for c in fake.calls)
-    statuses = Counter(c.status for c in fake.calls)
+    await service.start()
+    try:
+        report = await sweep(service, await service.github.api_for_repo(REPO), REPO)
+    finally:
+        await service.stop()
+    writes = [c for c in fake.calls if c.is_write and c.status and c.status < 400]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(writes)]
+    flags = [i for i, w in enumerate(writes) if "/labels" in w.path and "overdue" in str(w)]
+    people = [i for i, w in enumerate(writes) if w.path.endswith("/comments")]
     return {
-        "run": label,
-        "calls": len(fake.calls),
-        "304s": statuses.get(304, 0),
+        "requests": len(fake.calls),
         "points": fake.rate_limit()["used"] - used,
-        "writes": len(fake.writes),
-        "seconds": seconds,
-        "peak_mb": peak / 2**20,
-        "kinds": kinds,
-        "result": result,
+        "304s": sum(1 for c in fake.calls if c.status == 304),
+        "writes": len(writes),
+        "nudges": sum(1 for _, a in report.planned if getattr(a, "marker", "") == "nudge"),
+        "refusals": len(fake.refusals),
+        "min_gap_s": min(gaps) if gaps else None,
+        "requester_before_flags": not flags or not people or max(people) < min(flags),
+        "budget_reached": report.budget_exhausted,
+        "seconds": time.perf_counter() - started,
     }
 
 
-def show(row: dict) -> None:
+def show(name: str, row: dict) -> None:
+    gap = f"{row['min_gap_s']:.2f} s" if row["min_gap_s"] is not None else "-"
     print(
-        f"{row['run']:<14} calls {row['calls']:>6}  (304: {row['304s']:>6})  "
-        f"points {row['points']:>6}  writes {row['writes']:>4}  "
-        f"{row['seconds']:>7.2f} s  peak {row['peak_mb']:>7.1f} MiB"
+        f"{name:<28} requests {row['requests']:>6}  points {row['points']:>5}  "
+        f"304s {row['304s']:>5}  writes {row['writes']:>4} (nudges {row['nudges']:>4})  "
+        f"refusals {row['refusals']}  min gap {gap}  "
+        f"requester first: {'yes' if row['requester_before_flags'] else 'NO'}"
+        f"{'  budget reached' if row['budget_reached'] else ''}  {row['seconds']:.0f} s"
     )
-    print("               " + ", ".join(f"{k}: {v}" for k, v in sorted(row["kinds"].items())))
 
 
-async def main(n: int, seed_value: int) -> None:
-    rng = random.Random(seed_value)
-    fake = FakeGitHub(contract=_NoContract(), core_limit=10_000_000)
-    fake.add_token(TOKEN, BOT)
-    fake.add_repo(REPO)
-    started = time.perf_counter()
-    mix = seed(fake, n, rng)
-    print(f"seeded {n} open issues in {time.perf_counter() - started:.1f} s: {dict(mix)}")
-    rules = load_rules(ROOT / "rules.yaml").for_repo(REPO)
-    assert rules is not None
-    # The bench measures whole passes: lift the write budget (200 in the shipped rules).
-    rules = replace(rules, lifecycle=replace(rules.lifecycle, write_budget=1_000_000))
-    server = TestServer(fake.app, host="127.0.0.1")
-    await server.start_server()
-    url = str(server.make_url("")).rstrip("/")
-    settings = Settings(token=TOKEN, api_url=url)
-    now = fake.now()
-    tracemalloc.start()
-    rows = []
-    try:
-        async with aiohttp.ClientSession() as session:
-            client = GitHub(settings, session, policy=POLICY, cache_size=50_000)
-            api = await client.api_for_repo(REPO)
-            rows.append(await measure(fake, "naive #1", naive(api, rules, now)))
-            rows.append(await measure(fake, "naive #2", naive(api, rules, now)))
-        all_rules = load_rules(ROOT / "rules.yaml")
-        all_rules = replace(all_rules, repositories={REPO: rules})
-        service = Service(
-            settings, all_rules, policy=POLICY, cache_size=50_000, clock=lambda: now.timestamp()
-        )
-        await service.start()
-        try:
-            api = await service.github.api_for_repo(REPO)
-            for i in (1, 2, 3):
-                rows.append(await measure(fake, f"sweep #{i}", sweep(service, api, REPO)))
-        finally:
-            await service.stop()
-    finally:
-        tracemalloc.stop()
+async def main(n: int, spacing: float, seed_value: int) -> None:
+    shipped = load_rules(ROOT / "rules.yaml")
+    scenarios = [
+        ("like-for-like (stale)", stale_like(shipped)),
+        ("shipped rules", with_budget(shipped, 100_000)),
+        ("shipped rules, budget 40", with_budget(shipped, 40)),
+    ]
+    for name, rules in scenarios:
+        fake = FakeGitHub(contract=_NoContract(), core_limit=10_000_000)
+        fake.set_clock(lambda: datetime.now(UTC))
+        fake.add_token(TOKEN, BOT)
+        fake.add_repo(REPO)
+        fake.enforce_secondary_limits()
+        due = seed(fake, n, random.Random(seed_value))
+        server = TestServer(fake.app, host="127.0.0.1")
+        await server.start_server()
+        url = str(server.make_url("")).rstrip("/")
+        print(f"{name}: {n} open issues, {due} requesters due a nudge")
+        with tempfile.TemporaryDirectory() as cache_dir:
+            for i in (1, 2):
+                row = await run(fake, url, rules, cache_dir, spacing)
+                show(f"  run {i}", row)
+                if name.startswith("like") and i == 1:
+                    share = row["requests"] / STALE_REQUESTS
+                    print(f"  run 1 against actions/stale's {STALE_REQUESTS}: {share:.2f}x")
         await server.close()
-    for row in rows:
-        show(row)
-    first, second = rows[2]["result"], rows[3]["result"]
-    print(
-        f"sweep #1: listed {first.listed}, checked {first.candidates}, "
-        f"planned/done {len(first.planned)} ({Counter(a.kind for _, a in first.planned)}); "
-        f"naive planned {rows[0]['result']}"
-    )
-    print(f"sweep #2: writes {second.writes} (expected 0)")
-    if second.writes or rows[3]["writes"] or rows[4]["writes"]:
-        raise SystemExit("a repeated sweep wrote something")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="300 issues (CI smoke run)")
+    parser.add_argument("--quick", action="store_true", help="300 issues, fast writes (CI)")
     parser.add_argument("--issues", type=int, default=None)
+    parser.add_argument("--spacing", type=float, default=None, help="seconds between writes")
     parser.add_argument("--seed", type=int, default=541)
     args = parser.parse_args()
-    asyncio.run(main(args.issues or (300 if args.quick else 5000), args.seed))
+    issues = args.issues or (300 if args.quick else 5000)
+    spacing = args.spacing if args.spacing is not None else (0.0 if args.quick else 1.0)
+    asyncio.run(main(issues, spacing, args.seed))

@@ -76,8 +76,8 @@ async def test_hostile_index_data_is_escaped_in_the_name_report(make_bot, pypi):
     body = report_of(bot.github)
     assert problems(body, author="alice") == [], body
     assert "secret" not in body and "\u202e" not in body
-    # The facts are still there to read, as text.
-    assert "widgets @\u200dpypi/admins \\| <!-- hidden -->" in body
+    # The facts are still there to read, as text (no HTML comment opens in it, even raw).
+    assert "widgets @\u200dpypi/admins \\| <!\u2011\u2011 hidden \u2011\u2011>" in body
     assert "latest `1.0 \\| @\u200dorg/team <img src=x> gnp.exe`" in body
     assert "<https://evil.example/%40pypi/admins%7Cx>" in body
     for written in bodies_written(bot.github):

@@ -49,7 +49,8 @@ def escape(text: Any, *, code: bool = False, limit: int | None = None) -> str:
     as entities - no emphasis, link, image, code span, HTML or HTML comment can start in it, and
     a "|" never splits a table cell.
     `code=True`: a code span (backticks included); backticks inside become "'" so the span
-    cannot be closed early, and "|" is escaped for table cells (GitHub drops that backslash
+    cannot be closed early, the dashes of "<!--" and "-->" become non-breaking hyphens, and
+    "|" is escaped for table cells (GitHub drops that backslash
     inside a table; outside one it shows).
     """
     raw = str(text)
@@ -62,6 +63,10 @@ def escape(text: Any, *, code: bool = False, limit: int | None = None) -> str:
         flat = flat[: limit - 1].rstrip() + "…"
     if code:
         flat = flat.replace("`", "'").replace("|", "\\|").replace("@", "@" + _ZWJ)
+        # Literal in a code span, but the raw text must never hold an HTML comment either
+        # (it is where the bot keeps its state): its dashes become non-breaking hyphens,
+        # which read the same.
+        flat = flat.replace("<!--", "<!\u2011\u2011").replace("-->", "\u2011\u2011>")
         return f"`{flat}`" if flat.strip() else "` `"
     flat = _HTML_RE.sub(lambda m: _HTML[m.group(0)], flat)
     return _MARKDOWN.sub(r"\\\1", flat).replace("@", "@" + _ZWJ)

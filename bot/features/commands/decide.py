@@ -43,7 +43,7 @@ from bot.core.actions import (
     Reopen,
     SetComment,
 )
-from bot.core.command_parser import Command, Invocation, UnknownCommand
+from bot.core.command_parser import Command, Invocation, UnknownCommand, parse_commands
 from bot.core.model import EPOCH, History, Issue, parse_time
 from bot.core.roles import Caller, is_maintainer
 from bot.core.rules import COMMAND_NAMES, Commands, RepoRules
@@ -74,6 +74,8 @@ CLOCK_MARKER = "pep541-clock"
 MAX_SNOOZE_DAYS = 365
 MAX_ASSIGNEES = 10  # GitHub's limit per issue
 MAX_SHOWN = 5  # problems listed in one reply (the rest are counted)
+# How long before the bot's close a person's /close may have asked for it.
+_ACT_WINDOW = timedelta(minutes=15)
 _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
 _ISSUE_REF = re.compile(r"#?([0-9]{1,9})")
 _DAYS = re.compile(r"([0-9]{1,4})\s*(?:d|days?)?", re.IGNORECASE)
@@ -167,6 +169,8 @@ class Plan:
     notes: tuple[str, ...] = ()  # what /help and /pep541 status answer
     denied: tuple[str, ...] = ()  # the caller may run none of these: only say who may
     silent: bool = False  # nothing to say at all (no commands, or only unclear ones)
+    # Who wrote them, when not a maintainer: such a person is told off at most once an issue.
+    outsider: str | None = None
 
 
 @dataclass
@@ -227,7 +231,7 @@ def plan(
     ]
     if not usable:  # nothing this caller may do: only say who may (typos: say nothing)
         refused = tuple(dict.fromkeys(c.name for c in invocations))
-        return Plan(source, denied=refused, silent=not refused)
+        return Plan(source, denied=refused, silent=not refused, outsider=caller.login.lower())
 
     work = _Work(
         issue=issue,
@@ -264,7 +268,8 @@ def plan(
 
     for kind, (state, text) in work.pending.items():
         work.actions.append(SetComment(f"/{kind} state", kind, text, state))
-    return Plan(source, tuple(work.actions), tuple(problems), tuple(work.notes))
+    outsider = None if is_maintainer(caller, cmds) else caller.login.lower()
+    return Plan(source, tuple(work.actions), tuple(problems), tuple(work.notes), outsider=outsider)
 
 
 # ----------------------------------------------------------------------------- feedback
@@ -278,6 +283,9 @@ def feedback(
     source = result.source
     if result.silent:
         return []
+    if result.outsider and (result.denied or result.problems) and _told_before(result, history):
+        # One reply per person per issue: five refused /close, one refusal, not five.
+        return [React("commands refused again", source.comment_id, "confused")]
     if result.denied:
         names = _and(f"`/{n}`" for n in result.denied)
         cmds = rules.commands
@@ -288,7 +296,7 @@ def feedback(
         mine = _and(f"`/{n}`" for n in cmds.author_may if n not in cmds.disabled)
         if mine:
             text += f" The issue's author can use {mine}."
-        return _reply(source, text + " Nothing was changed.")
+        return _reply(source, text + " Nothing was changed.", result.outsider)
 
     problems = list(result.problems)
     if failure:
@@ -306,12 +314,21 @@ def feedback(
         parts.append("Sorry, not everything worked:\n\n" + "\n".join(f"- {p}" for p in shown))
     parts.extend(result.notes)
     if parts:
-        actions += _reply(source, "\n\n".join(parts))
+        actions += _reply(source, "\n\n".join(parts), result.outsider if problems else None)
     return actions
 
 
-def _reply(source: Source, text: str) -> list[Action]:
-    return [SetComment("reply to commands", REPLY_MARKER, text, {"source": source.key})]
+def _reply(source: Source, text: str, told: str | None = None) -> list[Action]:
+    state = {"source": source.key, **({"told": told} if told else {})}
+    return [SetComment("reply to commands", REPLY_MARKER, text, state)]
+
+
+def _told_before(result: Plan, history: History) -> bool:
+    """The bot already told this person, on another of their comments, that it did not work."""
+    return any(
+        state.get("told") == result.outsider and state.get("source") != result.source.key
+        for _, state in markers.ours(history, REPLY_MARKER)
+    )
 
 
 def describe_failure(action: Action, why: str) -> str:
@@ -516,9 +533,40 @@ def _close(inv: Invocation, work: _Work) -> None:
 
 @command("reopen", "/reopen", "Reopen the issue.")
 def _reopen(inv: Invocation, work: _Work) -> None:
-    if work.state != "open":
-        work.actions.append(Reopen("/reopen"))
-        work.state, work.state_reason = "open", None
+    if work.state == "open":
+        return
+    if not is_maintainer(work.caller, work.rules.commands) and not _closed_by(
+        work.caller.login, work
+    ):
+        # GitHub's own rule: an author may reopen only what they closed themselves.
+        raise _Refused("only maintainers can reopen an issue a maintainer closed.")
+    work.actions.append(Reopen("/reopen"))
+    work.state, work.state_reason = "open", None
+
+
+def _closed_by(login: str, work: _Work) -> bool:
+    """Whether `login` closed the issue: themselves, with a command the bot carried out, or
+    by not answering (the bot's own close for no response invites them to reopen)."""
+    history = work.history
+    closes = [e for e in history.events if e.kind == "closed"]
+    if not closes:
+        return True  # closed without an event we can see: nothing says a maintainer did it
+    last = max(closes, key=lambda e: e.at)
+    if last.actor.lower() == login.lower():
+        return True
+    if not history.is_ours(last.actor):
+        return False
+    known = known_words(work.rules.commands)
+    asked = [
+        c
+        for c in history.comments
+        if history.by_person(c)
+        and last.at - _ACT_WINDOW <= c.created_at <= last.at
+        and any(getattr(x, "name", None) == "close" for x in parse_commands(c.body, known))
+    ]
+    if asked:
+        return max(asked, key=lambda c: c.created_at).author.lower() == login.lower()
+    return True  # the bot's own close (no response)
 
 
 @command(
