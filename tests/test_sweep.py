@@ -358,3 +358,34 @@ async def test_a_second_sweep_process_reuses_the_first_ones_answers(github, tmp_
     # Only what the first run's own writes changed costs a point: the listing's page.
     assert github.rate_limit()["used"] - used <= 3
     assert sum(1 for c in github.calls if c.status == 304) >= 1
+
+
+async def test_a_flag_never_flaps_across_sweeps(api, github):
+    # A complete recovery request the bot never answered (it was down), 3 days old: the
+    # sweep's catch-up answers it, the clock flags it (2-day target), and the bot's own
+    # comment is no maintainer's answer: the next sweeps leave the flag alone.
+    github.add_issue(
+        REPO,
+        number=1,
+        title="Account recovery request",
+        body=(
+            "### PyPI Username\n\nalice\n\n### Reason for request\n\nI lost my 2FA phone.\n\n"
+            "### Recovery Codes\n\n- [X] I never generated or have lost access to the "
+            "recovery codes\n\n### Code of Conduct\n\n- [X] I agree to follow the PSF Code of "
+            "Conduct\n"
+        ),
+        user="alice",
+        created_at=days_ago(github, 3),
+    )
+    await run(api, github)
+    assert len(posted(github, 1)) == 1  # caught up
+    assert "overdue" in {x["name"] for x in github.issue(REPO, 1)["labels"]}
+    for _ in range(3):
+        github.advance(hours=1)
+        github.reset_calls()
+        await run(api, github)
+        assert github.writes == []
+    # A maintainer's answer takes it off, once.
+    github.add_comment(REPO, 1, "We sent you an email.", user="staff", association="MEMBER")
+    await run(api, github)
+    assert "overdue" not in {x["name"] for x in github.issue(REPO, 1)["labels"]}
