@@ -1310,16 +1310,9 @@ class FakeGitHub:
                 return self._respond(request, refusal, self._bucket(resource))
             fault = self._take_fault(method, path)
             if fault is not None and not fault.after:
-                if fault.delay:
-                    await asyncio.sleep(fault.delay)
-                if fault.reset_connection:
-                    if request.transport is not None:
-                        request.transport.abort()
-                    return web.Response(status=500)
-                if fault.status is not None:
-                    result = self._fault_result(fault)
-                    call.status = result.status
-                    return self._respond(request, result, self._bucket(resource))
+                faulted = await self._fault(fault, request, call, self._bucket(resource))
+                if faulted is not None:
+                    return faulted
 
             counted = path != "/rate_limit"
             counts_against_limit = True
@@ -1359,16 +1352,9 @@ class FakeGitHub:
 
             bucket = self._bucket(resource)
             if fault is not None and fault.after:
-                if fault.delay:
-                    await asyncio.sleep(fault.delay)
-                if fault.reset_connection:
-                    if request.transport is not None:
-                        request.transport.abort()
-                    return web.Response(status=500)
-                if fault.status is not None:
-                    result = self._fault_result(fault)
-                    call.status = result.status
-                    return self._respond(request, result, bucket)
+                faulted = await self._fault(fault, request, call, bucket)
+                if faulted is not None:
+                    return faulted
             if method == "GET" and result.status == 200 and result.body is not _NO_BODY:
                 etag = '"' + hashlib.sha256(_dumps(result.body)).hexdigest()[:40] + '"'
                 result.headers["etag"] = etag
@@ -1394,6 +1380,23 @@ class FakeGitHub:
             return await asyncio.shield(carry_out())
         finally:
             self._writing[principal] -= 1
+
+    async def _fault(
+        self, fault: Fault, request: web.Request, call: Call, bucket: _Bucket
+    ) -> web.StreamResponse | None:
+        """Carry out an injected fault: a delay, a dropped connection, a status (None: the
+        request goes on as usual after the delay)."""
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault.reset_connection:
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=500)
+        if fault.status is not None:
+            result = self._fault_result(fault)
+            call.status = result.status
+            return self._respond(request, result, bucket)
+        return None
 
     def _respond(self, request: web.Request, result: _Result, bucket: _Bucket) -> web.Response:
         headers = {

@@ -70,7 +70,7 @@ class RemoveLabel(Action):
 
 
 @dataclass(frozen=True)
-class AddAssignees(Action):
+class _Assignees(Action):
     users: tuple[str, ...]
 
     def targets(self) -> tuple[Target, ...]:
@@ -82,15 +82,13 @@ class AddAssignees(Action):
 
 
 @dataclass(frozen=True)
-class RemoveAssignees(Action):
-    users: tuple[str, ...]
+class AddAssignees(_Assignees):
+    pass
 
-    def targets(self) -> tuple[Target, ...]:
-        return tuple(_assignee(user) for user in self.users)
 
-    def keeping(self, targets: set[Target]) -> Action | None:
-        kept = tuple(user for user in self.users if _assignee(user) in targets)
-        return replace(self, users=kept) if kept else None
+@dataclass(frozen=True)
+class RemoveAssignees(_Assignees):
+    pass
 
 
 @dataclass(frozen=True)
