@@ -599,12 +599,12 @@ class GitHub:
                     self._login = f"{app['slug']}[bot]"
                 elif self.settings.token:
                     self._login = (await self._api(self.settings.token).get("/user"))["login"]
-            except gidgethub.GitHubException as exc:
+            except (gidgethub.GitHubException, aiohttp.ClientError, OSError, TimeoutError) as exc:
                 event(
                     log,
                     "github: cannot learn the bot's login",
                     level=logging.WARNING,
-                    error=str(exc),
+                    error=f"{type(exc).__name__}: {exc}",
                 )
         return self._login
 
