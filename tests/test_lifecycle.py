@@ -139,7 +139,10 @@ def test_bots_never_move_the_clock():
 
 def test_an_edit_of_the_issue_after_the_label_stops_the_clock():
     i, ev = awaiting(20, updated=5)  # updated with no comment or event to explain it
-    assert decide(i, [], [ev]) == []
+    # No nudge: the requester answered. Staff only labelled it (no comment), so it waits on
+    # the maintainers since it was opened (README, "Queue report": waiting on maintainers).
+    [action] = decide(i, [], [ev])
+    assert action.kind == "add_labels" and "60.0 days" in action.reason
     i, ev = awaiting(20, updated=20)  # the update was the label itself
     assert decide(i, [], [ev])[0].kind == "set_comment"
 
@@ -346,3 +349,16 @@ def test_explain_names_the_clock_and_days():
     i, ev = awaiting(15)
     [line] = lifecycle.explain(7, decide(i, [], [ev]))
     assert line.startswith("#7: set_comment (nudge)") and "15.0 days" in line
+
+
+def test_the_maintainer_clock_follows_the_reports_definition_of_waiting():
+    # README, "Queue report": the latest human activity must be the author's. A stranger's
+    # "+1" after the author's question means the issue no longer waits on the maintainers;
+    # staff putting the awaiting label on without a word is no maintainer comment.
+    i = issue(created=10)
+    assert decide(i, [comment("alice", 9), comment("stranger", 8)]) == []
+    [action] = decide(i, [comment("alice", 9)])
+    assert action.kind == "add_labels" and "10.0 days" in action.reason
+    staff = comment("staff", 8, association="MEMBER")
+    [action] = decide(i, [staff, comment("alice", 5)])
+    assert action.kind == "add_labels" and "5.0 days" in action.reason
