@@ -85,9 +85,11 @@ def _reset_in(headers: Any, now: float) -> float | None:
 
 
 def _creates_content(method: str, url: str) -> bool:
-    # POST .../comments makes a new comment each time; every other write the bot uses
-    # (labels, assignees, reactions, PATCH, DELETE) is idempotent.
-    return method == "POST" and urllib.parse.urlsplit(url).path.endswith("/comments")
+    # POST .../comments makes a new comment each time, POST /repos/O/R/issues a new issue;
+    # every other write the bot uses (labels, assignees, reactions, PATCH, DELETE) is
+    # idempotent.
+    path = urllib.parse.urlsplit(url).path
+    return method == "POST" and (path.endswith("/comments") or path.endswith("/issues"))
 
 
 class _GitHubAPI(gidgethub.aiohttp.GitHubAPI):
@@ -284,6 +286,13 @@ class Api:
         items = data.get("items") if isinstance(data, dict) else None
         return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
 
+    async def issues_by(self, repo: str, creator: str) -> AsyncIterator[dict[str, Any]]:
+        """Every issue (open or closed) `creator` opened in the repository, oldest first.
+        The issue list is consistent at once, unlike search."""
+        params = {"creator": creator, "state": "all", "sort": "created", "direction": "asc"}
+        async for item in self.iterate(f"/repos/{repo}/issues", params):
+            yield item
+
     async def label_names(self, repo: str) -> list[str]:
         return [label["name"] async for label in self.iterate(f"/repos/{repo}/labels")]
 
@@ -327,6 +336,16 @@ class Api:
 
     async def update_issue(self, repo: str, number: int, **fields: Any) -> Any:
         return await self._write("PATCH", f"/repos/{repo}/issues/{number}", fields)
+
+    async def create_issue(self, repo: str, title: str, body: str) -> dict[str, Any]:
+        """Open an issue. Not idempotent: after an AmbiguousWrite, look for it before trying
+        again (see `bot.runtime.report.dashboard`)."""
+        return await self._write(
+            "POST",
+            f"/repos/{repo}/issues",
+            {"title": title, "body": body},
+            stub={"number": 0, "title": title, "body": body},
+        )
 
     async def create_comment(self, repo: str, number: int, body: str) -> dict[str, Any]:
         return await self._write(

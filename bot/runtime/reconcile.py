@@ -190,6 +190,10 @@ async def work(
     decision is made from it and its timeline; only when that wants a write is the issue read
     again and the decision made afresh, so a quiet issue costs one conditional read."""
     snapshot = await read_snapshot(api, repo, number, bot_login, listed)
+    if snapshot.history.is_ours(snapshot.issue.author):
+        # An issue the bot opened (its queue dashboard) is no request: nothing to sort,
+        # time or answer on it.
+        return Worked(snapshot, Plan(), Plan(), Applied(), [])
     decided = await decide(Situation(snapshot, trigger, rules, now, repo), lookups)
     todo = difference(decided.plan, snapshot)
     if listed is not None and todo.steps:

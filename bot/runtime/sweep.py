@@ -69,6 +69,7 @@ class SweepReport:
     caught_up: list[int] = field(default_factory=list)  # missed new issues worked (or planned)
     budget_exhausted: bool = False
     error: str | None = None
+    dashboard: str | None = None  # what became of the dashboard issue ("#7 edited")
     seconds: float = 0.0
 
     def lines(self) -> list[str]:
@@ -78,8 +79,11 @@ class SweepReport:
         return out
 
 
-async def list_candidates(api: Api, repo: str, rules: RepoRules, now: datetime, report):
-    """Open issues old enough for a clock, oldest first, filtered on the listing alone."""
+async def list_candidates(
+    api: Api, repo: str, rules: RepoRules, now: datetime, report, bot_login: str | None = None
+):
+    """Open issues old enough for a clock, oldest first, filtered on the listing alone (the
+    bot's own dashboard issue is no request)."""
     young = now - timedelta(days=lifecycle.min_age_days(rules))
     params = {"state": "open", "sort": "created", "direction": "asc", "per_page": 100}
     async for data in api.iterate(f"/repos/{repo}/issues", params):
@@ -87,15 +91,18 @@ async def list_candidates(api: Api, repo: str, rules: RepoRules, now: datetime, 
         if issue.created_at > young:
             break  # the rest are younger still
         report.listed += 1
+        if bot_login is not None and issue.author.lower() == bot_login.lower():
+            continue
         if lifecycle.could_act(issue, rules, now):
             report.candidates += 1
             yield issue
 
 
-def _missed(issue: Issue, rules: RepoRules, now: datetime) -> bool:
+def _missed(issue: Issue, rules: RepoRules, now: datetime, bot_login: str | None) -> bool:
     """On the listing alone: a new issue the bot never answered, and should have."""
     return (
         not issue.is_pull_request
+        and (bot_login is None or issue.author.lower() != bot_login.lower())
         and issue.comment_count == 0
         and CATCH_UP_AFTER <= now - issue.created_at <= CATCH_UP_WITHIN
         and skip_reason(issue, rules) is None
@@ -136,9 +143,10 @@ async def catch_up(
     """Work missed new issues (newest 100 open ones only: one call, 304 when unchanged)."""
     params = {"state": "open", "sort": "created", "direction": "desc", "per_page": 100}
     listing = await api.get(f"/repos/{repo}/issues", params)
+    bot_login = await service.bot_login()
     for data in listing if isinstance(listing, list) else []:
         issue = Issue.from_api(data, repo)
-        if not _missed(issue, rules, now):
+        if not _missed(issue, rules, now, bot_login):
             continue
         event(logger, "sweep: working a missed new issue", repository=repo, issue=issue.number)
         if await _work(service, api, issue, Trigger.sweep(CATCH_UP), report, None):
@@ -189,7 +197,8 @@ async def sweep(
             slots.release()
 
     try:
-        async for issue in list_candidates(api, repo, rules, now, report):
+        login = await service.bot_login()
+        async for issue in list_candidates(api, repo, rules, now, report, login):
             await slots.acquire()
             if budget is not None and budget.exhausted:
                 slots.release()
@@ -204,6 +213,8 @@ async def sweep(
         )
     finally:
         await asyncio.gather(*tasks, return_exceptions=True)
+    if rules.report.dashboard or rules.report.page:
+        await refresh_report(service, api, repo, report, log)
     report.budget_exhausted = budget is not None and budget.exhausted
     if report.budget_exhausted:
         event(
@@ -227,10 +238,30 @@ async def sweep(
         writes=report.writes,
         failed=len(report.failed),
         caught_up=len(report.caught_up),
+        dashboard=report.dashboard,
         budget_exhausted=report.budget_exhausted,
         seconds=report.seconds,
     )
     return report
+
+
+async def refresh_report(
+    service: Service, api: Api, repo: str, report: SweepReport, log: logging.Logger
+) -> None:
+    """The queue report, when it is due: the dashboard issue edited (or opened, once), the
+    page `GET /report` serves recomputed (README, "Queue report")."""
+    try:
+        outcome = await service.reports.refresh(api, repo, log_to=log)
+    except Exception as exc:
+        report.error = f"queue report: {type(exc).__name__}: {exc}"
+        event(log, "sweep: queue report failed", level=logging.ERROR, error=report.error)
+        return
+    if outcome.error is not None:
+        event(log, "sweep: no dashboard", level=logging.WARNING, error=outcome.error)
+    elif outcome.dashboard.action != "none":
+        number = f"#{outcome.dashboard.number}" if outcome.dashboard.number else "(new issue)"
+        action = outcome.dashboard.action
+        report.dashboard = f"{number} {'would be ' + action if api.dry_run else action}"
 
 
 async def sweep_all(
@@ -294,6 +325,8 @@ async def run_sweep_command(
         if report.caught_up:
             verb = "to triage" if settings.dry_run else "triaged"
             summary += f", {len(report.caught_up)} missed new issues {verb}"
+        if report.dashboard:
+            summary += f", dashboard {report.dashboard}"
         if report.failed:
             summary += f", {len(report.failed)} failed"
         if report.error:
