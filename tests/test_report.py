@@ -372,6 +372,9 @@ class _Lines:
     def note(self, text: str) -> None:
         self.lines.append(text)
 
+    def tally(self, what: str, count: int) -> None:
+        pass
+
     def step(self, what: str, done: int, total: int) -> None:
         self.lines.append(f"{what}: {done}/{total}")
 
@@ -592,13 +595,18 @@ def test_progress_is_a_bar_on_a_terminal_and_few_lines_otherwise():
     tty, log = Terminal(), io.StringIO()
     for stream in (tty, log):
         progress = Progress(stream)
+        for listed in range(1, 2501):
+            progress.tally("listing issues", listed)
+        progress.note("2500 issues")
         for done in range(1, 1001):
             progress.step("reading timelines", done, 1000)
-    assert tty.getvalue().count("\r") == 1000
-    assert tty.getvalue().endswith("\rreading timelines [" + "#" * 30 + "] 1000/1000\n")
+    shown = tty.getvalue()
+    assert shown.count("\r") == 3500 and "\rlisting issues: 2500\n2500 issues\n" in shown
+    assert shown.endswith("\rreading timelines [" + "#" * 30 + "] 1000/1000\n")
     lines = log.getvalue().splitlines()
-    assert lines[0] == "reading timelines: 1/1000" and lines[-1] == "reading timelines: 1000/1000"
-    assert len(lines) == 11 and "\r" not in log.getvalue()
+    assert lines[:3] == ["listing issues: 1000", "listing issues: 2000", "2500 issues"]
+    assert lines[3] == "reading timelines: 1/1000" and lines[-1] == "reading timelines: 1000/1000"
+    assert len(lines) == 3 + 11 and "\r" not in log.getvalue()
 
 
 def test_the_report_section_is_validated_strictly(tmp_path):
@@ -635,3 +643,25 @@ async def test_a_dry_run_sweep_writes_no_dashboard(github, service):
     finally:
         await dry.stop()
     assert github.writes == [] and outcome.dashboard == "(new issue) would be created"
+
+
+async def test_a_marker_counts_only_in_the_bots_issue_and_duplicates_are_closed(github, service):
+    seed_queue(github, dashboard=False)
+    github.set_now(UNTIL)
+    board = markers.compose("Figures.", "dashboard")
+    issue(github, 50, None, "mallory", t(1), body=board)  # someone else's: not trusted
+    issue(github, 51, None, BOT_LOGIN, t(2), body=board)  # the bot's: the dashboard
+    issue(github, 52, None, BOT_LOGIN, t(3), body=board)  # a second one (two processes)
+    outcome = await sweep_once(await service())
+    assert outcome.dashboard == "#51 edited"
+    assert github.issue(REPO, 52)["state"] == "closed" and github.issue(REPO, 50)["body"] == board
+    assert [b["number"] for b in dashboards(github) if b["state"] == "open"] == [51]
+
+
+async def test_a_dashboard_whose_marker_was_edited_away_is_found_by_its_title(github, service):
+    seed_queue(github, dashboard=False)
+    github.set_now(UNTIL)
+    issue(github, 60, None, BOT_LOGIN, t(2), title="Support queue dashboard", body="Edited.")
+    outcome = await sweep_once(await service())
+    assert outcome.dashboard == "#60 edited"
+    assert [b["number"] for b in dashboards(github)] == [60]  # its marker is back

@@ -63,32 +63,47 @@ def view_of(rules: RepoRules) -> View:
 
 
 class Progress:
-    """Progress on a stream (stderr): a bar redrawn in place on a terminal, otherwise a plain
-    line every tenth of the way, so a log file gets a few lines rather than thousands."""
+    """Progress on a stream (stderr): redrawn in place on a terminal, otherwise a plain line
+    every tenth of the way (and every 1,000 issues listed), so a log gets a few lines rather
+    than thousands."""
 
     WIDTH = 30
+    TALLY_EVERY = 1000
 
     def __init__(self, stream: IO[str] | None = None) -> None:
         self.stream = stream or sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self._shown = -1
+        self._open = False  # a line being redrawn, not yet ended
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
 
     def note(self, text: str) -> None:
-        self.stream.write(text + "\n")
-        self.stream.flush()
+        self._write(("\n" if self._open else "") + text + "\n")
+        self._open = False
+
+    def tally(self, what: str, count: int) -> None:
+        """A count whose end is not known yet (issues listed so far)."""
+        if self.tty:
+            self._write(f"\r{what}: {count}")
+            self._open = True
+        elif count % self.TALLY_EVERY == 0:
+            self.note(f"{what}: {count}")
 
     def step(self, what: str, done: int, total: int) -> None:
         if self.tty:
             filled = self.WIDTH * done // max(1, total)
             bar = "#" * filled + "." * (self.WIDTH - filled)
-            end = "\n" if done >= total else ""
-            self.stream.write(f"\r{what} [{bar}] {done}/{total}{end}")
-            self.stream.flush()
+            self._write(f"\r{what} [{bar}] {done}/{total}")
+            self._open = True
+            if done >= total:
+                self._write("\n")
+                self._open = False
             return
         tenth = 10 * done // max(1, total)
-        if tenth != self._shown or done >= total:
-            if done >= total and self._shown == 10:
-                return
+        if tenth != self._shown:
             self._shown = tenth
             self.note(f"{what}: {done}/{total}")
 
@@ -98,6 +113,9 @@ class _Quiet(Progress):
         super().__init__(stream=None)
 
     def note(self, text: str) -> None:
+        pass
+
+    def tally(self, what: str, count: int) -> None:
         pass
 
     def step(self, what: str, done: int, total: int) -> None:
@@ -116,22 +134,29 @@ def window(now: datetime, days: float) -> tuple[datetime, datetime]:
     return until - timedelta(days=days), until
 
 
-async def list_issues(api: Api, repo: str, since: datetime, until: datetime) -> list[Issue]:
+async def list_issues(
+    api: Api, repo: str, since: datetime, until: datetime, progress: Progress = QUIET
+) -> list[Issue]:
     """The issues the figures need: those open now, then those updated since `since`. In
     that order, an issue that closes or reopens while the lists are read is in the second.
     The second list starts at the start of `since`'s day (UTC), so runs on one day read
     the same pages (304s when nothing changed)."""
     found: dict[int, Issue] = {}
     opened = {"state": "open", "sort": "created", "direction": "asc", "per_page": 100}
+    listed = 0
     async for data in api.iterate(f"/repos/{repo}/issues", opened):
         issue = Issue.from_api(data, repo)
         found[issue.number] = issue
+        listed += 1
+        progress.tally("listing issues", listed)
     day = since.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     updated = {"state": "all", "since": iso(day), "sort": "created", "direction": "asc"}
     async for data in api.iterate(f"/repos/{repo}/issues", {**updated, "per_page": 100}):
         issue = Issue.from_api(data, repo)
         if issue.updated_at >= since or issue.state == "open":
             found[issue.number] = issue
+        listed += 1
+        progress.tally("listing issues", listed)
     return [
         issue
         for issue in sorted(found.values(), key=lambda i: i.number)
@@ -147,7 +172,7 @@ async def read_snapshots(
     bot_login: str | None,
     progress: Progress = QUIET,
 ) -> list[Snapshot]:
-    issues = await list_issues(api, repo, since, until)
+    issues = await list_issues(api, repo, since, until, progress)
     progress.note(f"{repo}: {len(issues)} issues open now or updated since {iso(since)}")
     slots = asyncio.Semaphore(CONCURRENCY)
     done = 0
@@ -179,13 +204,37 @@ async def build(
 # --- the dashboard issue ----------------------------------------------------------------------
 
 
-async def find_dashboard(api: Api, repo: str, bot_login: str) -> Issue | None:
-    """The oldest issue the bot opened whose body ends with the dashboard's marker."""
+async def find_dashboards(
+    api: Api, repo: str, bot_login: str, title: str | None = None
+) -> list[Issue]:
+    """The issues the bot opened whose body ends with the dashboard's marker, oldest first;
+    if there is none, the oldest the bot opened with the dashboard's `title` (someone took
+    the marker out of its body)."""
+    marked, titled = [], []
     async for data in api.issues_by(repo, bot_login):
         issue = Issue.from_api(data, repo)
-        if not issue.is_pull_request and markers.in_issue(issue, DASHBOARD, bot_login) is not None:
-            return issue
-    return None
+        if issue.is_pull_request or issue.author.lower() != bot_login.lower():
+            continue
+        if markers.in_issue(issue, DASHBOARD, bot_login) is not None:
+            marked.append(issue)
+        elif title is not None and issue.title == title:
+            titled.append(issue)
+    return marked or titled[:1]
+
+
+async def find_dashboard(api: Api, repo: str, bot_login: str) -> Issue | None:
+    """The oldest issue the bot opened whose body ends with the dashboard's marker."""
+    found = await find_dashboards(api, repo, bot_login)
+    return found[0] if found else None
+
+
+async def close_duplicates(api: Api, repo: str, extra: list[Issue]) -> None:
+    """Dashboards beyond the first (two processes that opened one at the same moment): the
+    bot's own issues, closed so that one stays current."""
+    for issue in extra:
+        if issue.state == "open":
+            event(log, "dashboard: closing a duplicate", repository=repo, issue=issue.number)
+            await api.update_issue(repo, issue.number, state="closed", state_reason="not_planned")
 
 
 def computed_at(issue: Issue | None, bot_login: str) -> datetime | None:
@@ -308,7 +357,9 @@ class Reports:
                     # on every sweep.
                     outcome.error = "the bot's login is unknown: set bot.login in the rules file"
                 else:
-                    found = await find_dashboard(api, repo, bot_login)
+                    boards = await find_dashboards(api, repo, bot_login, cfg.title)
+                    found = boards[0] if boards else None
+                    await close_duplicates(api, repo, boards[1:])
                     last = computed_at(found, bot_login)
                     dashboard_due = last is None or now - last >= timedelta(hours=cfg.refresh_hours)
             if not (force or dashboard_due or self._page_due(repo, rules, now)):
