@@ -1701,6 +1701,8 @@ class FakeGitHub:
             issue.title = str(body["title"])
             changed = True
         if "body" in body and body["body"] != issue.body:
+            if body["body"] is not None and len(str(body["body"])) > MAX_COMMENT_LENGTH:
+                raise _validation("Issue", "body", "too_long")
             issue.body = body["body"]
             changed = True
         if "labels" in body and body["labels"] is not None:

@@ -665,3 +665,64 @@ async def test_a_dashboard_whose_marker_was_edited_away_is_found_by_its_title(gi
     outcome = await sweep_once(await service())
     assert outcome.dashboard == "#60 edited"
     assert [b["number"] for b in dashboards(github)] == [60]  # its marker is back
+
+
+def test_a_dashboard_of_years_stays_within_githubs_limit_for_an_issue_body():
+    from bot.core.model import History, Issue, Snapshot
+    from bot.core.queue_report import compute
+    from bot.core.report_views import View, markdown
+
+    rules = RULES.for_repo(REPO)
+    since = UNTIL - timedelta(days=3650)
+    snapshots = [
+        Snapshot(
+            Issue(
+                REPO,
+                n,
+                f"Request {n} " + "x" * 200,
+                author="someone",
+                labels=(label,),
+                created_at=since + timedelta(days=n),
+                html_url=f"https://github.com/{REPO}/issues/{n}",
+            ),
+            History(bot_login=BOT_LOGIN),
+        )
+        for n in range(1, 3000)
+        for label in ("account-recovery",)
+    ]
+    report = compute(REPO, snapshots, rules, since, UNTIL)
+    assert len(report.weekly) == 522
+    body = markdown(report, View(longest_waiting=20))
+    assert len(markers.compose(body, "dashboard", {"until": "x"})) <= 65_536
+    assert "## Figures" in body and "[#1](" in body  # the table and the oldest wait stay
+    assert body.count("xychart-beta") == 4 and body.count("- [#") == 20
+    # Under a tighter limit the lists get shorter first, then the charts go.
+    shorter = markdown(report, View(longest_waiting=20), limit=30_000)
+    assert len(shorter) <= 30_000 and shorter.count("- [#") == 1
+    assert shorter.count("xychart-beta") == 1  # the backlog's; the targets' went
+    least = markdown(report, View(longest_waiting=20), limit=8_000)
+    assert len(least) <= 8_000 and "xychart" not in least and "too many weeks" in least
+    assert "| account-recovery |" in least
+
+
+def test_an_export_without_events_is_read_from_the_issues_own_state():
+    from bot.core.model import History, Issue, Snapshot
+    from bot.core.queue_report import compute
+
+    closed = Issue(
+        REPO,
+        1,
+        "x",
+        author="a",
+        labels=("account-recovery",),
+        state="closed",
+        state_reason="not_planned",
+        created_at=t(1),
+        closed_at=t(8),
+    )
+    report = compute(REPO, [Snapshot(closed, History())], RULES.for_repo(REPO), SINCE, UNTIL)
+    figures = report.category("account-recovery")
+    assert (figures.opened, figures.closed, figures.closed_not_planned) == (1, 1, 1)
+    assert figures.open_at_end == 0
+    # Open at the end of the first week (12 Jan), closed on 13 Jan.
+    assert [w.open["account-recovery"] for w in report.weekly] == [1, 0, 0]

@@ -131,10 +131,18 @@ def _legend(names: list[str]) -> str:
     return " · ".join(f"{_color(i)[1]} {name}" for i, name in enumerate(names))
 
 
-def markdown(report: QueueReport, view: View, *, listed: int | None = None) -> str:
+def markdown(
+    report: QueueReport,
+    view: View,
+    *,
+    listed: int | None = None,
+    charts: int = 2,
+    limit: int = BODY_LIMIT,
+) -> str:
     """The dashboard's body (without its marker): the figures table with targets, the
     issues waiting longest on maintainers, Mermaid charts of the weekly backlog and first
-    responses, and what the bot itself did."""
+    responses, and what the bot itself did. Kept under GitHub's limit for an issue body:
+    shorter lists first, then fewer charts (a window of years has hundreds of weeks)."""
     listed = view.longest_waiting if listed is None else listed
     out = [
         f"Queue figures for **{iso(report.since)} – {iso(report.until)}** (UTC, the end "
@@ -175,7 +183,13 @@ def markdown(report: QueueReport, view: View, *, listed: int | None = None) -> s
         out.append("")
     if not any_waiting:
         out += ["Nothing waits on the maintainers.", ""]
-    if report.weekly:
+    if report.weekly and charts == 0:
+        out += [
+            "The window has too many weeks for charts in an issue: see the report page "
+            "(`GET /report`) or `python -m bot report --format html`.",
+            "",
+        ]
+    if report.weekly and charts > 0:
         labels = [_week_label(report, i) for i in range(len(report.weekly))]
         names = [c.label or c.name for c in report.categories]
         backlog = [
@@ -194,7 +208,7 @@ def markdown(report: QueueReport, view: View, *, listed: int | None = None) -> s
             "no bar); line: the category's target.",
             "",
         ]
-        for c in report.categories:
+        for c in report.categories if charts > 1 else ():
             if c.target_hours is None:
                 continue
             medians = [w.median_first_response_hours[c.name] or 0.0 for w in report.weekly]
@@ -214,8 +228,10 @@ def markdown(report: QueueReport, view: View, *, listed: int | None = None) -> s
         f"- reopened after the bot closed them: {bot.reopened_after_bot_close}",
     ]
     text = "\n".join(out)
-    if len(text) > BODY_LIMIT and listed > 1:
-        return markdown(report, view, listed=max(1, listed // 2))
+    if len(text) > limit and listed > 1:
+        return markdown(report, view, listed=max(1, listed // 2), charts=charts, limit=limit)
+    if len(text) > limit and charts > 0:
+        return markdown(report, view, listed=listed, charts=charts - 1, limit=limit)
     return text
 
 
