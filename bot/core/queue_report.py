@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.core import markers
-from bot.core.model import History, Issue, IssueEvent, Snapshot
+from bot.core.model import Comment, History, Issue, IssueEvent, Snapshot
 from bot.core.rules import RepoRules
 from bot.core.waiting import first_response, has_label_at, is_maintainer_response, maintainer_wait
 
@@ -188,12 +188,14 @@ def _changes(history: History) -> list[IssueEvent]:
     )
 
 
-def open_at(issue: Issue, history: History, when: datetime) -> bool:
+def open_at(
+    issue: Issue, history: History, when: datetime, changes: list[IssueEvent] | None = None
+) -> bool:
     """Whether the issue was open at `when`, from its close and reopen events (the issue's
     own state and `closed_at` when it has none)."""
     if issue.created_at >= when:
         return False
-    changes = _changes(history)
+    changes = _changes(history) if changes is None else changes
     before = [e for e in changes if e.at < when]
     if before:
         return before[-1].kind == "reopened"
@@ -202,12 +204,19 @@ def open_at(issue: Issue, history: History, when: datetime) -> bool:
     return issue.state == "open" or (issue.closed_at is not None and issue.closed_at >= when)
 
 
-def last_close_in(issue: Issue, history: History, since: datetime, until: datetime):
+def last_close_in(
+    issue: Issue,
+    history: History,
+    since: datetime,
+    until: datetime,
+    changes: list[IssueEvent] | None = None,
+):
     """The issue's last close in [since, until), as (time, state_reason), or None."""
-    closes = [e for e in _changes(history) if e.kind == "closed" and since <= e.at < until]
+    changes = _changes(history) if changes is None else changes
+    closes = [e for e in changes if e.kind == "closed" and since <= e.at < until]
     if closes:
         return closes[-1].at, closes[-1].state_reason or issue.state_reason
-    recorded = any(e.kind == "closed" for e in history.events)
+    recorded = any(e.kind == "closed" for e in changes)
     if not recorded and issue.closed_at is not None and since <= issue.closed_at < until:
         return issue.closed_at, issue.state_reason  # a record without its events
     return None
@@ -261,18 +270,24 @@ def counted(snapshot: Snapshot, until: datetime) -> bool:
 # --- the bot's own effect ---------------------------------------------------------------------
 
 
-def _ours_in(history: History, kind: str, since: datetime, until: datetime) -> int:
-    return sum(1 for c, _ in markers.ours(history, kind) if since <= c.created_at < until)
+def _our_markers(history: History) -> list[tuple[Comment, str, dict[str, Any]]]:
+    """The bot's comments with the kind and state of their markers, each read once."""
+    found = []
+    for comment in history.our_comments():
+        marker = markers.trailing(comment.body)
+        if marker is not None:
+            found.append((comment, *marker))
+    return found
 
 
 def _verification_completed(
-    issue: Issue, history: History, awaiting: str, since: datetime, until: datetime
+    issue: Issue, history: History, marked, awaiting: str, since: datetime, until: datetime
 ) -> bool:
     """Triage asked for missing fields (it put the awaiting label on) and took the label off
     in the window because the requester answered or completed the form, with no maintainer
     comment in between."""
-    state = markers.state_of(history, TRIAGE)
-    if not state or state.get("awaiting") != "done":
+    triage = [state for _, kind, state in marked if kind == TRIAGE]
+    if not triage or triage[-1].get("awaiting") != "done":
         return False
     ours = sorted(
         (e for e in history.events if e.label == awaiting and history.is_ours(e.actor)),
@@ -290,9 +305,9 @@ def _verification_completed(
     )
 
 
-def _reopened_after_bot_close(history: History, since: datetime, until: datetime) -> bool:
+def _reopened_after_bot_close(history: History, marked, since: datetime, until: datetime) -> bool:
     """Reopened in the window right after the bot closed it for lack of response."""
-    closing = [c.created_at for c, _ in markers.ours(history, CLOSE_NO_RESPONSE)]
+    closing = [c.created_at for c, kind, _ in marked if kind == CLOSE_NO_RESPONSE]
     changes = _changes(history)
     for i, event in enumerate(changes):
         if event.kind != "reopened" or not since <= event.at < until or i == 0:
@@ -309,10 +324,12 @@ def bot_effect(snapshots: Iterable[Snapshot], rules: RepoRules, since, until) ->
     completed = nudges = closes = reopened = 0
     for snapshot in snapshots:
         issue, history = snapshot.issue, snapshot.history
-        completed += _verification_completed(issue, history, awaiting, since, until)
-        nudges += _ours_in(history, NUDGE, since, until)
-        closes += _ours_in(history, CLOSE_NO_RESPONSE, since, until)
-        reopened += _reopened_after_bot_close(history, since, until)
+        marked = _our_markers(history)
+        completed += _verification_completed(issue, history, marked, awaiting, since, until)
+        in_window = [kind for c, kind, _ in marked if since <= c.created_at < until]
+        nudges += in_window.count(NUDGE)
+        closes += in_window.count(CLOSE_NO_RESPONSE)
+        reopened += _reopened_after_bot_close(history, marked, since, until)
     return BotEffect(completed, nudges, closes, reopened)
 
 
@@ -380,6 +397,7 @@ def _weeks(
     backlog at its end, what was opened and closed in it, and the median first response of
     the issues opened in it."""
     weeks = []
+    history_changes = [_changes(s.history) for s in snapshots]
     start = week_start(since)
     while start < until:
         lo, hi = max(start, since), min(start + WEEK, until)
@@ -387,14 +405,16 @@ def _weeks(
         closed = {n: 0 for n in names}
         backlog = {n: 0 for n in names}
         responses: dict[str, list[float]] = {n: [] for n in names}
-        for f, snapshot in zip(facts, snapshots, strict=True):
-            if lo <= f.issue.created_at < hi:
+        for f, snapshot, changes in zip(facts, snapshots, history_changes, strict=True):
+            if f.issue.created_at >= hi:
+                continue
+            if lo <= f.issue.created_at:
                 opened[f.category] += 1
                 if f.response is not None:
                     responses[f.category].append(f.response)
-            if last_close_in(f.issue, snapshot.history, lo, hi) is not None:
+            if last_close_in(f.issue, snapshot.history, lo, hi, changes) is not None:
                 closed[f.category] += 1
-            if open_at(f.issue, snapshot.history, hi):
+            if open_at(f.issue, snapshot.history, hi, changes):
                 backlog[f.category] += 1
         medians = {n: round(statistics.median(v), 2) if v else None for n, v in responses.items()}
         weeks.append(Week(start.date(), backlog, opened, closed, medians))
