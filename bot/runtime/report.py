@@ -17,6 +17,7 @@ again, so the dashboard is never duplicated, across restarts and sweeps alike.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -335,11 +336,10 @@ class Reports:
         hours = rules.report.refresh_hours
         return page is None or now - page.computed_at >= timedelta(hours=hours)
 
-    async def refresh(
-        self, api: Api, repo: str, *, force: bool = False, log_to: logging.Logger = log
-    ) -> RefreshOutcome:
-        """Recompute the report if the dashboard or the page is due (or `force`), then write
-        the dashboard and keep the page. Nothing is computed when neither is due."""
+    async def refresh(self, api: Api, repo: str, *, log_to: logging.Logger = log) -> RefreshOutcome:
+        """Recompute the report if the dashboard or the page is due, then write the dashboard
+        (if it was due) and keep the page. Nothing is read when neither is due but the list
+        of the bot's issues (one call; a 304 when nothing changed)."""
         rules = self.service.rules.for_repo(repo)
         assert rules is not None
         lock = self._locks.setdefault(repo.lower(), asyncio.Lock())
@@ -362,7 +362,7 @@ class Reports:
                     await close_duplicates(api, repo, boards[1:])
                     last = computed_at(found, bot_login)
                     dashboard_due = last is None or now - last >= timedelta(hours=cfg.refresh_hours)
-            if not (force or dashboard_due or self._page_due(repo, rules, now)):
+            if not (dashboard_due or self._page_due(repo, rules, now)):
                 return outcome
             since, until = window(now, cfg.window_days)
             report = await build(api, repo, rules, since, until, bot_login)
@@ -372,7 +372,7 @@ class Reports:
                 self.pages[repo.lower()] = Page(
                     html_page(report, view, computed_at=until), report, until
                 )
-            if cfg.dashboard and bot_login is not None and (dashboard_due or force):
+            if dashboard_due and bot_login is not None:
                 outcome.dashboard = await write_dashboard(api, repo, report, view, bot_login, found)
                 if outcome.dashboard.action in ("created", "edited"):
                     self.service.metrics.actions.labels(
@@ -445,8 +445,6 @@ def parse_when(value: str, option: str) -> datetime:
 
 
 def render(report: QueueReport, rules: RepoRules, fmt: str) -> str:
-    import json
-
     view = replace(view_of(rules), refresh_hours=None)
     if fmt == "json":
         return json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
