@@ -942,6 +942,11 @@ class FakeGitHub:
         r = self._repo(repo)
         return self._issue_json(r, self._issue(r, number))
 
+    def issues(self, repo: str) -> list[dict[str, Any]]:
+        """Current JSON of every issue and pull request, by number."""
+        r = self._repo(repo)
+        return [self._issue_json(r, r.issues[n]) for n in sorted(r.issues)]
+
     def comments(self, repo: str, number: int) -> list[dict[str, Any]]:
         r = self._repo(repo)
         return [self._comment_json(r, c) for c in self._issue(r, number).comments]
@@ -1219,6 +1224,7 @@ class FakeGitHub:
             ("GET", "/search/issues", self._search_issues),
             ("GET", "/repos/{owner}/{repo}/installation", self._get_repo_installation),
             ("GET", "/repos/{owner}/{repo}/issues", self._list_issues),
+            ("POST", "/repos/{owner}/{repo}/issues", self._create_issue),
             # literal "comments" before {issue_number} so it wins
             ("PATCH", "/repos/{owner}/{repo}/issues/comments/{comment_id}", self._edit_comment),
             (
@@ -1688,6 +1694,53 @@ class FakeGitHub:
         page, headers = self._paginate(request, items)
         return _Result(200, [self._issue_json(r, i) for i in page], headers)
 
+    async def _create_issue(self, request: web.Request) -> _Result:
+        r = self._repo_for(request, write=True)
+        body = await self._json_body(request) or {}
+        title = body.get("title")
+        if title is None or not str(title).strip():
+            raise _validation("Issue", "title", "missing_field")
+        text = body.get("body")
+        if text is not None and len(str(text)) > MAX_COMMENT_LENGTH:
+            raise _APIError(
+                422,
+                "Validation Failed",
+                errors=[
+                    {
+                        "resource": "Issue",
+                        "code": "custom",
+                        "field": "body",
+                        "message": "body is too long (maximum is 65536 characters)",
+                    }
+                ],
+            )
+        actor, now = self._actor(request), self.now()
+        number = max(r.issues, default=0) + 1
+        issue = _Issue(
+            number=number,
+            id=next(self._ids),
+            title=str(title),
+            body=text,
+            user=actor,
+            labels=[],
+            assignees=[],
+            state="open",
+            state_reason=None,
+            locked=False,
+            active_lock_reason=None,
+            author_association=self._association(r, actor),
+            created_at=now,
+            updated_at=now,
+            closed_at=None,
+            closed_by=None,
+            pull_request=False,
+        )
+        r.issues[number] = issue
+        for name in body.get("labels") or []:
+            self._set_labels(r, issue, [*issue.labels, _label_name(name)], actor, now)
+        data = self._issue_json(r, issue)
+        return _Result(201, data, {"location": data["url"]})
+
     async def _get_issue(self, request: web.Request) -> _Result:
         r = self._repo_for(request)
         return _Result(200, self._issue_json(r, self._issue_for(request, r)))
@@ -1707,6 +1760,8 @@ class FakeGitHub:
             issue.title = str(body["title"])
             changed = True
         if "body" in body and body["body"] != issue.body:
+            if body["body"] is not None and len(str(body["body"])) > MAX_COMMENT_LENGTH:
+                raise _validation("Issue", "body", "too_long")
             issue.body = body["body"]
             changed = True
         if "labels" in body and body["labels"] is not None:

@@ -119,13 +119,14 @@ def test_close_reply_already_posted_only_closes():
 
 def test_the_authors_reply_stops_the_clock():
     i, ev = awaiting(40, updated=5)
+    asked = comment("staff", 40.1, association="MEMBER")
     nudge = ours(26, "nudge", {"since": lifecycle.iso(ev.at)})
     reply = comment("alice", 5)
     # Now it waits on the maintainers: flagged, never nudged or closed for their delay.
-    assert [a.kind for a in decide(i, [nudge, reply], [ev])] == ["add_labels"]
+    assert [a.kind for a in decide(i, [asked, nudge, reply], [ev])] == ["add_labels"]
     # Answered 20 days ago: past its target 18 days ago, a wait for the report, not a flag.
     i, ev = awaiting(40, updated=20)
-    assert decide(i, [nudge, comment("alice", 20)], [ev]) == []
+    assert decide(i, [asked, nudge, comment("alice", 20)], [ev]) == []
 
 
 def test_a_maintainer_asking_again_restarts_the_wait():
@@ -153,6 +154,9 @@ def test_bots_never_move_the_clock():
 
 def test_an_edit_of_the_issue_after_the_label_stops_the_clock():
     i, ev = awaiting(20, updated=5)  # updated with no comment or event to explain it
+    # No nudge: the requester answered. Staff only labelled it (no comment), so it waits on
+    # the maintainers since it was opened (README, "Queue report": waiting on maintainers),
+    # 60 days: past its target long before the flag window, it is the report's to show.
     assert decide(i, [], [ev]) == []
     i, ev = awaiting(20, updated=20)  # the update was the label itself
     assert decide(i, [], [ev])[0].kind == "set_comment"
@@ -407,3 +411,16 @@ def test_clocks_can_be_asked_for_one_by_one():
         "set_comment"
     ]
     assert lifecycle.decide(snapshot, RULES, NOW, ["maintainer", "reachability"]) == []
+
+
+def test_the_maintainer_clock_follows_the_reports_definition_of_waiting():
+    # README, "Queue report": the latest human activity must be the author's. A stranger's
+    # "+1" after the author's question means the issue no longer waits on the maintainers;
+    # staff putting the awaiting label on without a word is no maintainer comment.
+    i = issue(created=8)
+    assert decide(i, [comment("alice", 7), comment("stranger", 6)]) == []
+    [action] = decide(i, [comment("alice", 7)])
+    assert action.kind == "add_labels" and "8.0 days" in action.reason
+    staff = comment("staff", 8, association="MEMBER")
+    [action] = decide(i, [staff, comment("alice", 5)])
+    assert action.kind == "add_labels" and "5.0 days" in action.reason

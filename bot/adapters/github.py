@@ -363,6 +363,13 @@ class Api:
         items = data.get("items") if isinstance(data, dict) else None
         return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
 
+    async def issues_by(self, repo: str, creator: str) -> AsyncIterator[dict[str, Any]]:
+        """Every issue (open or closed) `creator` opened in the repository, oldest first.
+        The issue list is consistent at once, unlike search."""
+        params = {"creator": creator, "state": "all", "sort": "created", "direction": "asc"}
+        async for item in self.iterate(f"/repos/{repo}/issues", params):
+            yield item
+
     async def label_names(self, repo: str) -> list[str]:
         return [label["name"] async for label in self.iterate(f"/repos/{repo}/labels")]
 
@@ -406,6 +413,16 @@ class Api:
 
     async def update_issue(self, repo: str, number: int, **fields: Any) -> Any:
         return await self._write("PATCH", f"/repos/{repo}/issues/{number}", fields)
+
+    async def create_issue(self, repo: str, title: str, body: str) -> dict[str, Any]:
+        """Open an issue. Not idempotent: after an AmbiguousWrite, look for it before trying
+        again (see `bot.runtime.report.dashboard`)."""
+        return await self._write(
+            "POST",
+            f"/repos/{repo}/issues",
+            {"title": title, "body": body},
+            stub={"number": 0, "title": title, "body": body},
+        )
 
     async def create_comment(self, repo: str, number: int, body: str) -> dict[str, Any]:
         return await self._write(

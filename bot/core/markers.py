@@ -1,5 +1,6 @@
-"""Hidden markers in the bot's own comments: they find the comment to edit instead of posting
-again, and carry the little state the bot keeps (it keeps no database).
+"""Hidden markers in the bot's own comments (and in the body of the one issue it opens, its
+queue dashboard): they find the comment to edit instead of posting again, and carry the
+little state the bot keeps (it keeps no database).
 
 A marker is trusted only where the bot puts it: as the last line of a comment the bot wrote.
 Text the bot echoes from people always comes before it (and is escaped, so it cannot close
@@ -15,7 +16,7 @@ from typing import Any
 
 import re2
 
-from bot.core.model import Comment, History
+from bot.core.model import Comment, History, Issue
 
 PREFIX = "pypi-support-bot"
 _MARKER = re2.compile(r"<!-- pypi-support-bot:([a-z0-9:_-]+)(?: (\{[^\n]*\}))? -->")
@@ -41,6 +42,9 @@ KINDS: dict[str, Kind] = {
     "pep541-ready": Kind(("since",), edited=False),
     "snooze": Kind(),
     "command-reply": Kind(("source",)),
+    # Not a comment: the body of the queue dashboard issue the bot opens (README, "Queue
+    # report"), trusted only in an issue the bot opened; its state says when it was computed.
+    "dashboard": Kind(),
 }
 
 
@@ -83,6 +87,14 @@ def read(body: str | None, kind: str) -> dict[str, Any] | None:
     """The state in the body's marker if it is of this kind ({} for a bare marker), or None."""
     found = trailing(body)
     return found[1] if found is not None and found[0] == kind else None
+
+
+def in_issue(issue: Issue, kind: str, bot_login: str | None) -> dict[str, Any] | None:
+    """The state of the marker of this kind ending an issue's body, when the bot opened the
+    issue (without the bot's login, nobody's issue is trusted); otherwise None."""
+    if not bot_login or issue.author.lower() != bot_login.lower():
+        return None
+    return read(issue.body, kind)
 
 
 def ours(history: History, kind: str) -> Iterator[tuple[Comment, dict[str, Any]]]:

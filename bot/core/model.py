@@ -67,7 +67,9 @@ class Issue:
     is_pull_request: bool = False
     created_at: datetime = EPOCH
     updated_at: datetime = EPOCH
+    closed_at: datetime | None = None
     comment_count: int = 0
+    html_url: str = ""  # the issue's page on GitHub (or GitHub Enterprise Server)
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any], repo: str) -> Issue:
@@ -90,7 +92,9 @@ class Issue:
             is_pull_request=bool(data.get("pull_request")),
             created_at=parse_time(data.get("created_at")),
             updated_at=parse_time(data.get("updated_at")),
+            closed_at=parse_time(data["closed_at"]) if data.get("closed_at") else None,
             comment_count=int(data.get("comments") or 0),
+            html_url=str(data.get("html_url") or ""),
         )
 
     @property
@@ -139,6 +143,7 @@ class IssueEvent:
     actor_type: str = "User"
     at: datetime = EPOCH
     label: str | None = None
+    state_reason: str | None = None  # of a closed event: completed, not_planned, duplicate
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> IssueEvent:
@@ -150,6 +155,9 @@ class IssueEvent:
             actor_type=actor_type,
             at=parse_time(data.get("created_at")),
             label=label.get("name") if isinstance(label, Mapping) else None,
+            state_reason=(
+                data["state_reason"] if isinstance(data.get("state_reason"), str) else None
+            ),
         )
 
 

@@ -226,6 +226,28 @@ class NameIntelligence:
 
 
 @dataclass(frozen=True)
+class Report:
+    """The queue report (README, "Queue report"): the dashboard issue the sweep keeps
+    current, and the page `GET /report` serves."""
+
+    dashboard: bool = False  # keep one dashboard issue current
+    page: bool = False  # serve the report page
+    title: str = "Support queue dashboard"  # the dashboard issue's and the page's title
+    refresh_hours: Annotated[float, Min(1)] = 24  # how often both are recomputed
+    window_days: Annotated[float, Min(1)] = 90  # the figures cover this many days up to now
+    longest_waiting: Annotated[int, Min(1)] = 5  # issues listed per category in the dashboard
+
+    def validate(self) -> str | None:
+        if not self.title.strip() or "\n" in self.title or len(self.title) > 256:
+            return "report.title: expected one line of 1 to 256 characters (a GitHub issue title)"
+        if self.longest_waiting > 20:
+            return "report.longest_waiting: at most 20 (the report keeps the 20 longest waits)"
+        if self.window_days > 3660:
+            return "report.window_days: at most 3660 (ten years)"
+        return None
+
+
+@dataclass(frozen=True)
 class RepoRules:
     labels: tuple[str, ...]
     categories: tuple[Category, ...] = ()
@@ -235,6 +257,7 @@ class RepoRules:
     commands: Commands = field(default_factory=Commands)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     name_intelligence: NameIntelligence = field(default_factory=NameIntelligence)
+    report: Report = field(default_factory=Report)
     # Every title and text pattern above, to find in one pass which occur in an issue.
     patterns: PatternSet = field(init=False, repr=False, compare=False)
 

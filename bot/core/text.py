@@ -38,6 +38,20 @@ def _visible(char: str) -> bool:
     return unicodedata.category(char) not in ("Cc", "Cf", "Cs")
 
 
+def one_line(text: Any, *, limit: int | None = None) -> str:
+    """Outside text as one plain line: invisible and direction-changing characters dropped,
+    whitespace (newlines too) made single spaces, URLs without credentials, cut with "…"
+    past `limit` characters. Not yet safe for markdown (`escape`) or HTML (`html.escape`)."""
+    raw = str(text)
+    if limit is not None:
+        raw = raw[: limit * 4]  # bound the work on a huge value before looking at each char
+    kept = "".join(c if _visible(c) else " " if c.isspace() else "" for c in raw)
+    flat = redact_urls(" ".join(kept.split()))
+    if limit is not None and len(flat) > limit:
+        flat = flat[: limit - 1].rstrip() + "…"
+    return flat
+
+
 def escape(text: Any, *, code: bool = False, limit: int | None = None) -> str:
     """Outside text made safe to put in a comment, as one line that renders as it reads.
 
@@ -53,14 +67,7 @@ def escape(text: Any, *, code: bool = False, limit: int | None = None) -> str:
     "|" is escaped for table cells (GitHub drops that backslash
     inside a table; outside one it shows).
     """
-    raw = str(text)
-    if limit is not None:
-        raw = raw[: limit * 4]  # bound the work on a huge value before looking at each char
-    kept = "".join(c if _visible(c) else " " if c.isspace() else "" for c in raw)
-    flat = " ".join(kept.split())
-    flat = redact_urls(flat)
-    if limit is not None and len(flat) > limit:
-        flat = flat[: limit - 1].rstrip() + "…"
+    flat = one_line(text, limit=limit)
     if code:
         flat = flat.replace("`", "'").replace("|", "\\|").replace("@", "@" + _ZWJ)
         # Literal in a code span, but the raw text must never hold an HTML comment either

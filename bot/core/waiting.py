@@ -1,8 +1,9 @@
 """Who an issue waits on, read from its history: the requester (since the awaiting label
 went on) or the maintainers (since the requester last spoke after a maintainer's answer).
 
-The one definition the lifecycle clocks, triage and the queue report share. People only:
-the bot's own comments and events, and other bots', never count as anyone's answer.
+The one definition the lifecycle clocks, triage and the queue report share (README, "Queue
+report"): a maintainer's response, an issue's first response, and who it waits on. People
+only: the bot's own comments and events, and other bots', never count as anyone's answer.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.core.model import MAINTAINER_ASSOCIATIONS, Comment, History, Issue
+from bot.core.model import MAINTAINER_ASSOCIATIONS, Comment, History, Issue, IssueEvent
 
 # An issue update this much later than every comment and event we know of is taken for an
 # edit of the issue (the REST API records no event for a body edit).
@@ -88,26 +89,69 @@ def requester_wait(issue: Issue, history: History, awaiting_label: str) -> Waiti
     return Waiting(since, min(answers, default=None))
 
 
-def maintainer_wait(issue: Issue, history: History, awaiting_label: str) -> datetime | None:
-    """Since when the issue has waited on the maintainers, or None when it does not."""
-    responses = [
-        c.created_at for c in history.comments if is_maintainer_response(c, issue, history)
-    ]
-    # Staff putting the issue in the requester's court is a response too.
-    responses += [
-        e.at
-        for e in history.events
-        if e.kind == "labeled"
-        and e.label == awaiting_label
-        and not history.is_automated(e.actor, e.actor_type)
-        and e.actor.lower() != issue.author.lower()
-    ]
-    if not responses:
+def is_maintainer_close(event: IssueEvent, issue: Issue, history: History) -> bool:
+    """A person other than the author closing the issue (only people with triage rights can
+    close someone else's issue)."""
+    return (
+        event.kind == "closed"
+        and not history.is_automated(event.actor, event.actor_type)
+        and event.actor.lower() != issue.author.lower()
+    )
+
+
+def first_response(
+    issue: Issue, history: History, until: datetime | None = None
+) -> datetime | None:
+    """The earliest maintainer action on the issue (before `until`): a comment by a person
+    with a maintainer's association other than the author, or a close by a person other
+    than the author. Bots, this one included, never count; nor do edits (only creation
+    times are read)."""
+    times = [c.created_at for c in history.comments if is_maintainer_response(c, issue, history)]
+    times += [e.at for e in history.events if is_maintainer_close(e, issue, history)]
+    return min((t for t in times if until is None or t < until), default=None)
+
+
+def has_label_at(issue: Issue, history: History, label: str, at: datetime | None) -> bool:
+    """Whether the issue carried `label` at `at` (now when None), from its label events;
+    a label without any event is taken to have been there all along."""
+    now = label in issue.labels
+    if at is None:
+        return now
+    changes = sorted(
+        (e for e in history.events if e.label == label and e.kind in ("labeled", "unlabeled")),
+        key=lambda e: e.at,
+    )
+    before = [e for e in changes if e.at < at]
+    if before:
+        return before[-1].kind == "labeled"
+    if changes:  # the first change came later: the label was there if it was taken off then
+        return changes[0].kind == "unlabeled"
+    return now
+
+
+def unanswered_since(issue: Issue, history: History, at: datetime | None = None) -> datetime | None:
+    """Since when the author has waited for a maintainer at `at` (now when None), or None:
+    the issue's latest human activity (its creation, or a comment) is the author's, or there
+    is none; it waits since the author's first comment after the latest maintainer comment,
+    or since its creation when no maintainer has commented."""
+    people = sorted(
+        (c for c in history.comments if history.by_person(c) and (at is None or c.created_at < at)),
+        key=lambda c: c.created_at,
+    )
+    if people and not by_requester(people[-1], issue, history):
+        return None  # a maintainer, or someone else, spoke last
+    answers = [i for i, c in enumerate(people) if is_maintainer_response(c, issue, history)]
+    if not answers:
         return issue.created_at
-    last = max(responses)
-    replies = [
-        c.created_at
-        for c in history.comments
-        if by_requester(c, issue, history) and c.created_at > last
-    ]
-    return min(replies, default=None)
+    return next(c.created_at for c in people[answers[-1] + 1 :] if by_requester(c, issue, history))
+
+
+def maintainer_wait(
+    issue: Issue, history: History, awaiting_label: str, at: datetime | None = None
+) -> datetime | None:
+    """Waiting on maintainers at `at` (now when None), as the queue report counts it: without
+    the awaiting label, and unanswered (`unanswered_since`). None when it does not wait on
+    them. (Whether the issue is open is the caller's to check.)"""
+    if has_label_at(issue, history, awaiting_label, at):
+        return None
+    return unanswered_since(issue, history, at)

@@ -1,4 +1,4 @@
-"""`python -m bot COMMAND`: serve, sweep, check, plan, backtest (README, "Commands")."""
+"""`python -m bot COMMAND`: serve, sweep, report, check, plan, backtest (README, "Commands")."""
 
 from __future__ import annotations
 
@@ -106,6 +106,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return asyncio.run(run_sweep_command(settings, rules, args.repo, settings.dry_run))
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from bot.runtime.report import parse_when, run_report_command
+
+    logs.setup()
+    settings = from_env()
+    rules = _rules(args.rules or settings.rules_path)
+    since = parse_when(args.since, "--since") if args.since else None
+    until = parse_when(args.until, "--until") if args.until else None
+    return asyncio.run(
+        run_report_command(settings, rules, args.repo, since, until, args.format, args.output)
+    )
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     from bot.runtime import plan
 
@@ -161,6 +174,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--dry-run", action="store_true", help="print planned actions, write nothing"
     )
     sweep.set_defaults(func=cmd_sweep)
+    report = sub.add_parser("report", help="the queue report: figures per category, from GitHub")
+    report.add_argument("--repo", help="OWNER/NAME (default: the first in the rules file)")
+    report.add_argument(
+        "--since", help="start of the window, a date or a UTC time (default: until - window)"
+    )
+    report.add_argument("--until", help="end of the window, excluded (default: now)")
+    report.add_argument(
+        "--format", choices=("markdown", "json", "html"), default="markdown", help="(markdown)"
+    )
+    report.add_argument("--output", metavar="FILE", help="write here instead of to stdout")
+    report.add_argument("--rules", help="rules file (default: $BOT_RULES or rules.yaml)")
+    report.set_defaults(func=cmd_report)
     check = sub.add_parser("check", help="validate a rules file")
     check.add_argument(
         "rules", nargs="?", help="path of the rules file (default: $BOT_RULES or rules.yaml)"

@@ -189,6 +189,10 @@ async def work(
     """Work one issue. With `listed` (the issue as the sweep's listing showed it moments ago,
     and nothing worked on it since in this process), only its timeline is read."""
     snapshot = await read_snapshot(api, repo, number, bot_login, listed)
+    if snapshot.history.is_ours(snapshot.issue.author):
+        # An issue the bot opened (its queue dashboard) is no request: nothing to sort,
+        # time or answer on it.
+        return Worked(snapshot, Plan(), Plan(), Applied(), [])
     decided = await decide(Situation(snapshot, trigger, rules, now, repo), lookups)
     todo = difference(decided.plan, snapshot)
     for overruled in decided.plan.overruled:

@@ -27,6 +27,7 @@ from bot.runtime.apply import Budget
 from bot.runtime.config import Settings
 from bot.runtime.logs import event, log_context
 from bot.runtime.metrics import Metrics
+from bot.runtime.report import Reports
 from bot.runtime.workqueue import Job, WorkQueue
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,7 @@ class Service:
             maxsize=SEEN_MAX
         )
         self.names: NameLookup | None = None
+        self.reports = Reports(self)  # the queue reports: the dashboard, the /report page
         # Scheduled work, on for `serve`: the sweep (rules: lifecycle.sweep_interval_minutes)
         # and the refresh of PyPI's project names.
         self.background = background
@@ -161,6 +163,7 @@ class Service:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.reports.stop()
         unfinished = await self.queue.close(grace)
         for delivery_id in unfinished:
             event(

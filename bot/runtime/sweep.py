@@ -66,6 +66,7 @@ class SweepReport:
     caught_up: list[int] = field(default_factory=list)  # missed new issues worked (or planned)
     budget_exhausted: bool = False
     error: str | None = None
+    dashboard: str | None = None  # what became of the dashboard issue ("#7 edited")
     seconds: float = 0.0
 
     def lines(self) -> list[str]:
@@ -88,20 +89,27 @@ class Pass:
 OLDEST_FIRST = {"sort": "created", "direction": "asc"}
 
 
-def passes(rules: RepoRules, now: datetime) -> list[Pass]:
-    """The sweep's passes for a repository, most urgent first."""
+def passes(rules: RepoRules, now: datetime, bot_login: str | None) -> list[Pass]:
+    """The sweep's passes for a repository, most urgent first. The bot's own issues (its
+    dashboard) are no requests: every pass leaves them alone."""
+
+    def clock(name: str) -> Callable[[Issue], bool]:
+        return lambda issue: (
+            not _ours(issue, bot_login) and lifecycle.could_act(issue, rules, now, name)
+        )
+
     open_issues = {"state": "open", "per_page": 100}
     found = [
         Pass(
             CATCH_UP,
             {**open_issues, "sort": "created", "direction": "desc"},
-            lambda issue: _missed(issue, rules, now),
+            lambda issue: _missed(issue, rules, now, bot_login),
             pages=1,
         ),
         Pass(
             lifecycle.REQUESTER,
             {**open_issues, "labels": rules.triage.awaiting_label, **OLDEST_FIRST},
-            lambda issue: lifecycle.could_act(issue, rules, now, lifecycle.REQUESTER),
+            clock(lifecycle.REQUESTER),
         ),
     ]
     watched = lifecycle.reachability_label(rules)
@@ -110,7 +118,7 @@ def passes(rules: RepoRules, now: datetime) -> list[Pass]:
             Pass(
                 lifecycle.REACHABILITY,
                 {**open_issues, "labels": watched, **OLDEST_FIRST},
-                lambda issue: lifecycle.could_act(issue, rules, now, lifecycle.REACHABILITY),
+                clock(lifecycle.REACHABILITY),
             )
         )
     window = lifecycle.maintainer_window_days(rules)
@@ -120,16 +128,21 @@ def passes(rules: RepoRules, now: datetime) -> list[Pass]:
             Pass(
                 lifecycle.MAINTAINER,
                 {**open_issues, "since": lifecycle.iso(since), **OLDEST_FIRST},
-                lambda issue: lifecycle.could_act(issue, rules, now, lifecycle.MAINTAINER),
+                clock(lifecycle.MAINTAINER),
             )
         )
     return found
 
 
-def _missed(issue: Issue, rules: RepoRules, now: datetime) -> bool:
+def _ours(issue: Issue, bot_login: str | None) -> bool:
+    return bot_login is not None and issue.author.lower() == bot_login.lower()
+
+
+def _missed(issue: Issue, rules: RepoRules, now: datetime, bot_login: str | None) -> bool:
     """On the listing alone: a new issue the bot never answered, and should have."""
     return (
         not issue.is_pull_request
+        and not _ours(issue, bot_login)
         and issue.comment_count == 0
         and CATCH_UP_AFTER <= now - issue.created_at <= CATCH_UP_WITHIN
         and skip_reason(issue, rules) is None
@@ -247,7 +260,7 @@ async def sweep(
         event(log, "sweep: not run", level=logging.ERROR, repository=repo, error=report.error)
         return report
     budget = None if dry_run else Budget(rules.lifecycle.write_budget)
-    for one in passes(rules, now):
+    for one in passes(rules, now, await service.bot_login()):
         if budget is not None and budget.exhausted:
             break
         try:
@@ -262,6 +275,8 @@ async def sweep(
                 sweep_pass=one.trigger,
                 error=report.error,
             )
+    if rules.report.dashboard or rules.report.page:
+        await refresh_report(service, api, repo, report, log)
     report.budget_exhausted = budget is not None and budget.exhausted
     if report.budget_exhausted:
         event(
@@ -285,10 +300,30 @@ async def sweep(
         writes=report.writes,
         failed=len(report.failed),
         caught_up=len(report.caught_up),
+        dashboard=report.dashboard,
         budget_exhausted=report.budget_exhausted,
         seconds=report.seconds,
     )
     return report
+
+
+async def refresh_report(
+    service: Service, api: Api, repo: str, report: SweepReport, log: logging.Logger
+) -> None:
+    """The queue report, when it is due: the dashboard issue edited (or opened, once), the
+    page `GET /report` serves recomputed (README, "Queue report")."""
+    try:
+        outcome = await service.reports.refresh(api, repo, log_to=log)
+    except Exception as exc:
+        report.error = f"queue report: {type(exc).__name__}: {exc}"
+        event(log, "sweep: queue report failed", level=logging.ERROR, error=report.error)
+        return
+    if outcome.error is not None:
+        event(log, "sweep: no dashboard", level=logging.WARNING, error=outcome.error)
+    elif outcome.dashboard.action != "none":
+        number = f"#{outcome.dashboard.number}" if outcome.dashboard.number else "(new issue)"
+        action = outcome.dashboard.action
+        report.dashboard = f"{number} {'would be ' + action if api.dry_run else action}"
 
 
 async def sweep_all(
@@ -352,6 +387,8 @@ async def run_sweep_command(
         if report.caught_up:
             verb = "to triage" if settings.dry_run else "triaged"
             summary += f", {len(report.caught_up)} missed new issues {verb}"
+        if report.dashboard:
+            summary += f", dashboard {report.dashboard}"
         if report.failed:
             summary += f", {len(report.failed)} failed"
         if report.error:

@@ -1,4 +1,4 @@
-"""The web layer: `POST /webhook`, `GET /healthz`, `GET /metrics`.
+"""The web layer: `POST /webhook`, `GET /healthz`, `GET /metrics`, `GET /report`.
 
 Checks run cheapest and safest first: size, content type, signature (before the body is
 parsed), headers, JSON. Every refusal is one status and a one-line JSON error.
@@ -150,6 +150,57 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": metrics_module.CONTENT_TYPE})
 
 
+# The report page loads nothing and runs nothing: inline styles and SVG only.
+REPORT_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+PREPARING = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="30">
+<title>Queue report</title></head><body style="font-family:system-ui,sans-serif;margin:40px">
+<p>The queue report is being prepared; this page reloads itself in 30 seconds.</p>
+</body></html>"""
+
+
+async def report(request: web.Request) -> web.Response:
+    """`GET /report[?repo=OWNER/NAME]`: the cached queue report of a repository whose rules
+    enable the page (the first such one by default)."""
+    service = request.app[SERVICE]
+    enabled = [name for name, r in service.rules.repositories.items() if r.report.page]
+    if not enabled:
+        return _error(404, "the report page is off: set report.page: true in the rules file")
+    wanted = request.query.get("repo")
+    repo = next(
+        (name for name in enabled if wanted is None or name.lower() == wanted.lower()), None
+    )
+    if repo is None:
+        return _error(404, "no report page for that repository")
+    page = service.reports.page(repo)
+    if page is None:
+        service.reports.refresh_soon(repo)
+        return web.Response(
+            text=PREPARING,
+            status=503,
+            content_type="text/html",
+            headers={**REPORT_HEADERS, "Retry-After": "30"},
+        )
+    return web.Response(
+        text=page.html,
+        content_type="text/html",
+        headers={**REPORT_HEADERS, "Last-Modified": _http_date(page.computed_at)},
+    )
+
+
+def _http_date(when: Any) -> str:
+    from email.utils import format_datetime
+
+    return format_datetime(when, usegmt=True)
+
+
 @web.middleware
 async def _never_500(request: web.Request, handler: Any) -> web.StreamResponse:
     """A bug must not answer with a traceback: log it, answer one JSON line."""
@@ -180,6 +231,7 @@ def make_app(
     app.router.add_post("/webhook", webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    app.router.add_get("/report", report)
 
     async def lifecycle(app: web.Application):
         await service.start()

@@ -8,9 +8,10 @@ the bot's own comments):
   author's comment, or an edit of the issue after it, stops it. Bots' activity never counts.
   One nudge per waiting period (marker `nudge`, state {"since": start}), then a close as not
   planned once `close_after_days` have passed and `days_after_nudge` since the nudge.
-- **maintainer** (per category's `maintainer_response_days`): waiting on maintainers since the
+- **maintainer** (per category's `maintainer_response_days`): waiting on maintainers
+  (`bot.core.waiting.unanswered_since`: the requester spoke last, or nobody did) since the
   issue was opened, or since the requester's first comment after the last maintainer
-  response. Past the limit the flag label goes on; a maintainer's response takes it off (only
+  comment. Past the limit the flag label goes on; a maintainer's response takes it off (only
   when the bot put it there). Never while the issue waits on the requester or on a PEP 541
   owner.
 - **reachability** (PEP 541): started by `/pep541 contacted` (marker `pep541-clock`) or the
@@ -34,12 +35,7 @@ from bot.core.model import History, Issue, Snapshot, parse_time
 from bot.core.recognition import recognise
 from bot.core.rules import Category, RepoRules
 from bot.core.text import render
-from bot.core.waiting import (
-    is_maintainer_response,
-    last_added,
-    maintainer_wait,
-    requester_wait,
-)
+from bot.core.waiting import is_maintainer_response, last_added, requester_wait, unanswered_since
 
 NUDGE = "nudge"
 CLOSE = "close-no-response"
@@ -318,11 +314,10 @@ def maintainer_clock(
     label = cfg.label
     category = category_of(issue, rules)
     limit = category.maintainer_response_days if category is not None else None
-    since = (
-        None
-        if paused or limit is None
-        else maintainer_wait(issue, history, rules.triage.awaiting_label)
-    )
+    # Not paused means the issue does not wait on its requester: the awaiting label is off,
+    # or the requester answered after it went on (a label staff put on by hand stays until
+    # they take it off; the wait it marked is over all the same).
+    since = None if paused or limit is None else unanswered_since(issue, history)
     waited = days(now - since) if since is not None else 0.0
     overdue = since is not None and limit is not None and waited >= limit
     if overdue and _can_add(history, label, issue.labels):
