@@ -16,9 +16,11 @@ import aiohttp
 import cachetools
 from gidgethub import sansio
 
+from bot.adapters.account_lookup import AccountLookup
 from bot.adapters.github import Api, GitHub, RetryPolicy
 from bot.adapters.name_lookup import NameLookup
 from bot.adapters.permissions import Permissions
+from bot.adapters.pypi import PyPIClient
 from bot.core.model import Issue, is_bot
 from bot.core.rules import Rules
 from bot.core.trigger import Trigger
@@ -110,6 +112,7 @@ class Service:
         self.github: GitHub | None = None
         self.permissions = Permissions()
         self.names: NameLookup | None = None
+        self.accounts: AccountLookup | None = None
         # Scheduled work, on for `serve`: the sweep (rules: lifecycle.sweep_interval_minutes)
         # and the refresh of PyPI's project names.
         self.background = background
@@ -127,10 +130,15 @@ class Service:
             # timelines), so the next pass over it is mostly 304s; about 50 MB at most.
             cache_size=self.cache_size,
         )
-        if any(r.name_intelligence.enabled for r in self.rules.repositories.values()):
-            self.names = NameLookup.for_index(
-                self.session, self.settings.pypi_url, clock=self.clock
-            )
+        repos = self.rules.repositories.values()
+        # One client for PyPI, so the name report and the recovery note share its circuit
+        # breaker: when PyPI is down, neither keeps asking.
+        pypi = PyPIClient(self.session, self.settings.pypi_url)
+        if any(r.recovery_evidence.enabled for r in repos):
+            test_pypi = PyPIClient(self.session, self.settings.test_pypi_url)
+            self.accounts = AccountLookup(pypi, test_pypi, clock=self.clock)
+        if any(r.name_intelligence.enabled for r in repos):
+            self.names = NameLookup(pypi, clock=self.clock)
             if self.background:
                 self._tasks.append(asyncio.create_task(self.names.keep_index_fresh(), name="names"))
         self.queue.start()
@@ -226,7 +234,9 @@ class Service:
         """Work one issue now (callers queue this behind the issue's other work)."""
         repo_rules = self.rules.for_repo(repo)
         assert repo_rules is not None
-        lookups = reconcile.GitHubLookups(api, repo, repo_rules, self.permissions, self.names)
+        lookups = reconcile.GitHubLookups(
+            api, repo, repo_rules, self.permissions, self.names, self.accounts
+        )
         return await reconcile.work(
             api,
             repo,
