@@ -4,8 +4,8 @@ request; its projects, the user's role on each, their last release, source repos
 ownership; whether the requester owns each GitHub repository or is a public member of the
 organization that does), with the project to verify through. Made when a request arrives,
 made again when its username (or its index) changes, and, when a source could not be
-checked, completed on the requester's next reply or edit: a retry tied to a person's action,
-so an outage never turns into a storm of lookups.
+checked (or the note could not be posted), completed on the requester's next reply or edit:
+a retry tied to a person's action, so an outage never turns into a storm of lookups.
 
 Bounded: one account lookup (two requests to the index, cached 10 minutes, shared with
 triage), at most `max_projects` project documents, and at most that many repository and
@@ -74,8 +74,6 @@ async def gather(situation: Situation, lookups: Lookups) -> note.Findings | None
         lookups, trigger.sender, rules, issue.author
     ):
         return None
-    if trigger.is_(ISSUE_COMMENT, "created") and state is None:
-        return None  # a reply completes a note; it does not start one
     if (
         state is not None
         and state.get("account") == account_key(username, test)

@@ -119,7 +119,7 @@ def _ownership(project: ProjectEvidence, username: str) -> str:
             f"lists {user} ({escape(roles[0], limit=30)})" if roles else f"**does not list** {user}"
         )
     if facts.organization:
-        said += f"; organization {escape(facts.organization, code=True, limit=60)}"
+        said += f"; PyPI organization {escape(facts.organization, code=True, limit=60)}"
     return said
 
 
@@ -191,8 +191,8 @@ def render(f: Findings, now: datetime) -> tuple[str, dict]:
     else:
         link = f"[{user}]({index_url}/user/{quote(spelled, safe='')}/)"
         lines.append(
-            f"{head} {link}**, requested by GitHub user {who}, as of {now:%Y-%m-%d}. "
-            "The requester's next reply checks again what could not be checked."
+            f"{head} {link}**, requested by GitHub user {who}, as of {now:%Y-%m-%d}."
+            + (" The requester's next reply checks again what is marked ⚠️." * f.incomplete)
         )
         lines.append("")
         if a.exists is None:
