@@ -96,9 +96,7 @@ async def bot(make_bot, github, pypi, test_pypi):
 
 
 def bot_comments(github, number: int, kind: str) -> list[dict]:
-    return [
-        c for c in github.comments(REPO, number) if markers.read(c["body"], kind) is not None
-    ]
+    return [c for c in github.comments(REPO, number) if markers.read(c["body"], kind) is not None]
 
 
 def note_of(github, number: int) -> str | None:
@@ -286,3 +284,21 @@ async def test_an_outage_opens_the_breaker(make_bot, pypi):
     for number in range(30, 42):
         assert "not checked: PyPI could not be reached" in note_of(bot.github, number)
         assert "Here is what happens next" in triage_of(bot.github, number)
+
+
+async def test_when_the_first_comment_fails_the_note_waits_for_the_catch_up(bot):
+    from tests.test_resilience import sweep_as_serve_does
+
+    github = bot.github
+    # GitHub refuses the triage comment outright (not a lost answer: nothing was made).
+    github.inject("POST", r"/issues/21/comments$", status=403, times=1)
+    await bot.deliver("issues", request("alice-py"))
+    await bot.settle()
+    assert github.comments(REPO, 21) == []  # no note alone, hiding the missing answer
+    assert labels(github, 21) == {"account-recovery"}
+
+    github.advance(minutes=11)
+    report = await sweep_as_serve_does(bot)
+    assert report.caught_up == [21]
+    assert "Here is what happens next" in triage_of(github, 21)
+    assert "Suggested verification project:** `alpha`" in note_of(github, 21)

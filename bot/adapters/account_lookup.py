@@ -10,10 +10,12 @@ Never raises for what the index does: a part that could not be checked is said s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
+import aiohttp
 import cachetools
 
 from bot.adapters.pypi import PyPIClient, PyPITooLarge, PyPIUnavailable
@@ -129,3 +131,10 @@ class AccountLookup:
             return None, unreachable
         self._projects[key] = facts
         return facts, None
+
+
+@contextlib.asynccontextmanager
+async def open_accounts(pypi_url: str, test_pypi_url: str) -> AsyncIterator[AccountLookup]:
+    """An account service with its own session, for one command (`plan`, `backtest`)."""
+    async with aiohttp.ClientSession() as session:
+        yield AccountLookup(PyPIClient(session, pypi_url), PyPIClient(session, test_pypi_url))

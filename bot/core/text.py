@@ -73,7 +73,7 @@ def link_url(raw: str) -> str:
     """A URL from outside (the package index) made safe inside `<...>` or a markdown link and
     a table cell: no credentials, and no "@" (a mention), "|", "<", ">" or space left
     unencoded."""
-    return quote(redact_urls(raw), safe=":/?#[]!$&'*+,;=%~-._")
+    return quote(redact_urls(raw), safe=":/?#[]!$&'*+,;=%~-._", errors="replace")
 
 
 def dated(value: datetime, now: datetime) -> str:

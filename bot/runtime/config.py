@@ -89,6 +89,16 @@ def _private_key(env: Mapping[str, str]) -> str | None:
     return text
 
 
+def index_urls(env: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """PYPI_URL and TEST_PYPI_URL alone, for the commands that ask nothing else (`plan`,
+    `backtest` with `--pypi`)."""
+    env = os.environ if env is None else env
+    return (
+        _url(env, "PYPI_URL", DEFAULT_PYPI_URL),
+        _url(env, "TEST_PYPI_URL", DEFAULT_TEST_PYPI_URL),
+    )
+
+
 def from_env(env: Mapping[str, str] | None = None, *, dry_run: bool = False) -> Settings:
     env = os.environ if env is None else env
     port_text = env.get("PORT", "").strip() or "8000"

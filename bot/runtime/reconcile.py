@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 GITHUB_ERRORS = (gidgethub.GitHubException, AmbiguousWrite, OSError, TimeoutError)
 GITHUB_UNREACHABLE = "GitHub could not be reached"
 OFFLINE = "not looked up (offline)"
+# What the index would have said, when `plan` or `backtest` ran without `--pypi`.
+OFFLINE_INDEX = "not looked up (offline; `--pypi` asks the index)"
 
 
 class GitHubLookups:
@@ -118,7 +120,7 @@ class OfflineAccounts:
         return "https://test.pypi.org" if test else "https://pypi.org"
 
     async def account(self, username: str, *, test: bool, limit: int) -> Account:
-        return Account(username, test, error=OFFLINE)
+        return Account(username, test, error=OFFLINE_INDEX)
 
 
 class OfflineLookups:
