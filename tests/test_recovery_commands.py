@@ -70,6 +70,12 @@ async def pypi_with_alice(aiohttp_server):
         project_urls={"Source": "https://github.com/alice/alpha"},
         roles=[("Owner", "alice-py")],
     )
+    fake.add_project(
+        "beta",
+        releases={"1.0": ["2024-11-02T10:00:00Z"]},
+        project_urls={"Source": "https://github.com/acme/beta"},
+        roles=[("Owner", "alice-py")],
+    )
     return fake
 
 
@@ -93,8 +99,9 @@ async def test_plan_with_the_index_shows_the_accounts_facts(tmp_path, aiohttp_se
     assert result["index"] == "asked"
     note = note_in(result)
     assert "| [`alpha`](" in note and "<https://github.com/alice/alpha>" in note
-    assert f"⚠️ not checked: {escape(OFFLINE)}" in note  # GitHub
-    assert [p for _, p, _ in fake.requests] == ["/user/alice-py/", "/pypi", "/pypi/alpha/json"]
+    assert note.count(f"⚠️ not checked: {escape(OFFLINE)}") == 2  # GitHub, for each project
+    assert [p for _, p, _ in fake.requests][:2] == ["/user/alice-py/", "/pypi"]
+    assert len(fake.requests) == 4
 
 
 async def test_backtest_with_the_index_gives_each_request_its_note(

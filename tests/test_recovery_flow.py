@@ -173,6 +173,7 @@ async def test_with_pypi_down_triage_goes_on_and_the_note_is_completed_later(bot
     pypi.status = 503
     await bot.deliver("issues", request("alice-py"))
     await bot.settle()
+    assert len(pypi.requests) == 1  # triage and the note share one answer, a failure too
     comment = triage_of(github, 21)
     assert "Here is what happens next" in comment and "no account" not in comment
     assert labels(github, 21) == {"account-recovery"}
@@ -286,16 +287,21 @@ async def test_an_outage_opens_the_breaker(make_bot, pypi):
         assert "Here is what happens next" in triage_of(bot.github, number)
 
 
-async def test_when_the_first_comment_fails_the_note_waits_for_the_catch_up(bot):
+@pytest.mark.parametrize(
+    "refused",
+    [
+        r"/issues/21/comments$",  # the triage comment itself (refused: nothing was made)
+        r"/issues/21/labels$",  # its label, which comes first in triage's step
+    ],
+)
+async def test_when_the_first_comment_fails_the_note_waits_for_the_catch_up(bot, refused):
     from tests.test_resilience import sweep_as_serve_does
 
     github = bot.github
-    # GitHub refuses the triage comment outright (not a lost answer: nothing was made).
-    github.inject("POST", r"/issues/21/comments$", status=403, times=1)
+    github.inject("POST", refused, status=403, times=1)
     await bot.deliver("issues", request("alice-py"))
     await bot.settle()
     assert github.comments(REPO, 21) == []  # no note alone, hiding the missing answer
-    assert labels(github, 21) == {"account-recovery"}
 
     github.advance(minutes=11)
     report = await sweep_as_serve_does(bot)

@@ -62,6 +62,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         auth="app" if settings.app_id else "token" if settings.token else "none",
         api_url=redact_urls(settings.api_url),
         pypi_url=redact_urls(settings.pypi_url),
+        test_pypi_url=redact_urls(settings.test_pypi_url),
         repositories=sorted(rules.repositories),
     )
     service = Service(settings, rules, background=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -58,7 +58,9 @@ class GitHubLookups:
         self.rules = rules
         self.permissions = permissions
         self._names = names
-        self._accounts = accounts
+        # Once per piece of work: triage and the recovery note ask about the same account,
+        # and an index that failed the first is not asked again by the second.
+        self._accounts = OncePerWork(accounts) if accounts is not None else None
         self._labels: tuple[str, ...] | None = None
 
     async def role(self, login: str) -> str:
@@ -91,7 +93,9 @@ class GitHubLookups:
         return self._names if self.rules.name_intelligence.enabled else None
 
     def accounts(self) -> AccountFacts | None:
-        return self._accounts if self.rules.recovery_evidence.enabled else None
+        if self._accounts is None or not self.rules.recovery_evidence.enabled:
+            return None
+        return self._accounts
 
     async def repository(self, owner: str, name: str) -> tuple[RepoFacts | None, str | None]:
         try:
@@ -110,6 +114,24 @@ class GitHubLookups:
         except GITHUB_ERRORS as exc:
             event(log, "membership lookup failed", level=logging.WARNING, error=_error(exc))
             return None, GITHUB_UNREACHABLE
+
+
+class OncePerWork:
+    """An account service whose answers, good or not, are kept for one piece of work."""
+
+    def __init__(self, service: AccountFacts) -> None:
+        self._service = service
+        self._answers: dict[tuple[str, bool, int], Account] = {}
+
+    def index_url(self, test: bool) -> str:
+        return self._service.index_url(test)
+
+    async def account(self, username: str, *, test: bool, limit: int) -> Account:
+        key = (username.lower(), test, limit)
+        if key not in self._answers:
+            self._answers[key] = await self._service.account(username, test=test, limit=limit)
+        found = self._answers[key]
+        return found if found.username == username else replace(found, username=username)
 
 
 class OfflineAccounts:

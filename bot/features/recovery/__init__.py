@@ -92,28 +92,26 @@ async def _repositories(
     requester's public membership, once per organization."""
     found: dict[tuple[str, str], note.Repository] = {}
     members: dict[str, tuple[bool | None, str | None]] = {}
-    failed = False
+    given_up: str | None = None  # why the rest are not asked, once one lookup failed
     for project in account.projects or ():
         where = github_repository(project.facts.source_url if project.facts else None)
         if where is None or (key := (where[0].lower(), where[1].lower())) in found:
             continue
-        if failed:
-            found[key] = note.Repository(*where, error=GITHUB_GAVE_UP)
+        if given_up is not None:
+            found[key] = note.Repository(*where, error=given_up)
             continue
         facts, error = await lookups.repository(*where)
-        failed = error is not None
         member = member_error = None
         if facts is not None and facts.owner_type == "Organization":
             org = facts.owner.lower()
             if mention(requester) is None:
                 member_error = "the requester has no GitHub login"
-            elif failed:
-                member_error = GITHUB_GAVE_UP
             else:
                 if org not in members:
                     members[org] = await lookups.public_member(facts.owner, requester)
                 member, member_error = members[org]
-                failed = member_error is not None
+        if error is not None or member_error is not None:
+            given_up = GITHUB_GAVE_UP if lookups.online else (error or member_error)
         found[key] = note.Repository(*where, facts, error, member, member_error)
     return found
 
