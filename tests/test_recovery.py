@@ -170,6 +170,21 @@ async def test_the_service_asks_once_and_says_what_it_could_not_check(fake):
         assert testpypi.error == "TestPyPI is not configured"
 
 
+async def test_a_huge_listing_is_said_too_large_and_a_long_one_is_kept_short(fake):
+    fake.rpc_raw = rpc([["Owner", f"project-{n}"] for n in range(3000)])
+    async with aiohttp.ClientSession() as session:
+        small = AccountLookup(PyPIClient(session, fake.url, max_rpc_bytes=10_000), None)
+        account = await small.account("alice-py", test=False, limit=5)
+        assert account.exists and account.projects is None
+        assert account.error.startswith("its list of projects is over")
+        assert account.error.endswith("too large")
+        accounts = AccountLookup(PyPIClient(session, fake.url), None)
+        account = await accounts.account("alice-py", test=False, limit=5)
+        assert account.total == 3000 and len(account.projects) == 5 and len(account.others) == 20
+        ((total, head),) = accounts._roles.values()
+        assert total == 3000 and len(head) == 50  # what is cached stays small
+
+
 def test_ownership_from_odd_json():
     def facts(ownership) -> ProjectFacts:
         doc = project_json("x", releases={"1": ["2020-01-01T00:00:00Z"]})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -22,6 +23,7 @@ from bot.adapters.pypi import PyPIClient, PyPITooLarge, PyPIUnavailable
 from bot.core.names import normalize
 from bot.core.pypi import ProjectFacts
 from bot.core.recovery import Account, ProjectEvidence
+from bot.core.rules import MAX_RECOVERY_PROJECTS
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +50,8 @@ class AccountLookup:
         self._exists: cachetools.TTLCache[tuple[bool, str], tuple[bool, str | None]] = (
             cachetools.TTLCache(maxsize=1024, ttl=FACTS_TTL_SECONDS, timer=clock)
         )
-        self._roles: cachetools.TTLCache[tuple[bool, str], list[tuple[str, str]]] = (
-            cachetools.TTLCache(maxsize=256, ttl=FACTS_TTL_SECONDS, timer=clock)
+        self._roles: cachetools.TTLCache[tuple[bool, str], tuple[int, tuple]] = cachetools.TTLCache(
+            maxsize=256, ttl=FACTS_TTL_SECONDS, timer=clock
         )
         self._projects: cachetools.TTLCache[tuple[bool, str], ProjectFacts | None] = (
             cachetools.TTLCache(maxsize=1024, ttl=FACTS_TTL_SECONDS, timer=clock)
@@ -82,17 +84,19 @@ class AccountLookup:
         if not exists:
             return Account(username, test, exists=False)
         try:
-            roles = self._roles.get((test, user))
-            if roles is None:
-                roles = self._roles[test, user] = await client.user_packages(username)
+            listing = self._roles.get((test, user))
+            if listing is None:
+                listing = _listing(await client.user_packages(username))
+                self._roles[test, user] = listing
         except PyPIUnavailable as exc:
             log.warning("%s projects of %s not listed: %s", index, user, exc.reason)
-            return Account(username, test, exists=True, canonical=canonical, error=unreachable)
-        listed: dict[str, tuple[str, str]] = {}
-        for role, name in roles:  # a project once, with its first (highest) role
-            listed.setdefault(normalize(name), (role, name))
-        chosen = list(listed.values())[:limit]
-        others = [name for _, name in list(listed.values())[limit:]]
+            why = unreachable
+            if isinstance(exc, PyPITooLarge):
+                why = f"its list of projects is over {exc.limit // 2**20} MiB, too large"
+            return Account(username, test, exists=True, canonical=canonical, error=why)
+        total, head = listing
+        chosen = head[:limit]
+        others = [name for _, name in head[limit:]]
         gate = asyncio.Semaphore(CONCURRENT_PROJECTS)
 
         async def evidence(role: str, name: str) -> ProjectEvidence:
@@ -107,7 +111,7 @@ class AccountLookup:
             exists=True,
             canonical=canonical,
             projects=tuple(projects),
-            total=len(listed),
+            total=total,
             others=tuple(others[:MAX_OTHERS]),
         )
 
@@ -131,6 +135,17 @@ class AccountLookup:
             return None, unreachable
         self._projects[key] = facts
         return facts, None
+
+
+def _listing(roles: list[tuple[str, str]]) -> tuple[int, tuple[tuple[str, str], ...]]:
+    """How many projects the account has a role on, and the first few (each once, with its
+    first, highest role): as many as any note looks up and names, so a cached listing stays
+    small whatever the account's size."""
+    listed: dict[str, tuple[str, str]] = {}
+    for role, name in roles:
+        listed.setdefault(normalize(name), (role, name))
+    head = tuple(itertools.islice(listed.values(), MAX_RECOVERY_PROJECTS + MAX_OTHERS))
+    return len(listed), head
 
 
 @contextlib.asynccontextmanager
