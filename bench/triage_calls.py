@@ -56,8 +56,10 @@ SCENARIOS = [
             user="alice",
             labels=[],
         ),
-        4,
-        "read the issue + its timeline (a redelivery must find the comment), label, comment",
+        5,
+        "read the issue + its timeline (a redelivery must find the comment), label, comment, "
+        "the maintainers' recovery note (PyPI is not reachable here, so no repository is "
+        "looked up on GitHub; with it, one read per GitHub repository and per organization)",
     ),
     (
         "new PEP 541 with placeholders",

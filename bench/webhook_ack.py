@@ -56,7 +56,7 @@ from tests.test_forms import ACCOUNT_RECOVERY
 
 RATE = 500
 GOAL_RATIO, GOAL_P99_MS = 0.5, 10.0
-TITLE = "Account recovery request"  # triaged: one label and one comment per delivery
+TITLE = "Account recovery request"  # triaged: a label and two comments (triage, the note)
 
 
 async def _bare(request: web.Request) -> web.Response:

@@ -112,6 +112,7 @@ def settings_for(github: FakeGitHub, **changes: Any) -> Settings:
         "api_url": github.url,
         "rules_path": str(ROOT / "rules.yaml"),
         "pypi_url": "http://127.0.0.1:9",  # a closed port: tests never reach PyPI
+        "test_pypi_url": "http://127.0.0.1:9",  # nor TestPyPI
     }
     values.update(changes)
     return Settings(**values)

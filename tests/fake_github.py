@@ -213,6 +213,7 @@ class _Repo:
     roles: dict[str, tuple[str, str]] = field(default_factory=dict)  # login -> (role, perm)
     assignable: dict[str, bool] = field(default_factory=dict)
     associations: dict[str, str] = field(default_factory=dict)
+    archived: bool = False
 
     @property
     def full_name(self) -> str:
@@ -338,6 +339,7 @@ class FakeGitHub:
         self._users: dict[str, _User] = {}
         self._repos: dict[str, _Repo] = {}
         self._teams: dict[tuple[str, str], dict[str, tuple[str, str]]] = {}
+        self._public_members: dict[str, set[str]] = {}  # org -> logins, lower-cased
         self._tokens: dict[str, _Token] = {}
         self._app_config: _App | None = None
         self._limits = {"core": core_limit, "search": search_limit}
@@ -433,11 +435,23 @@ class FakeGitHub:
             if tok.kind == "installation":
                 tok.expires_at = self.now()
 
-    def add_repo(self, repo: str, *, private: bool = False) -> dict[str, Any]:
-        """Create a repository ``owner/name`` (also created implicitly by other helpers)."""
-        self._repo(repo, create=True).private = private
-        r = self._repos[repo.lower()]
+    def add_repo(
+        self, repo: str, *, private: bool = False, archived: bool = False
+    ) -> dict[str, Any]:
+        """Create a repository ``owner/name`` (also created implicitly by other helpers). Its
+        owner is a user unless ``add_org`` made it an organization."""
+        r = self._repo(repo, create=True)
+        r.private, r.archived = private, archived
         return {"id": r.id, "full_name": r.full_name, "private": r.private}
+
+    def add_org(self, org: str, *, public_members: Iterable[str] = ()) -> None:
+        """An organization (an account of type ``Organization``) and the members who show
+        their membership publicly."""
+        self.add_user(org, type="Organization")
+        members = self._public_members.setdefault(org.lower(), set())
+        for login in public_members:
+            self._user(login)
+            members.add(login.lower())
 
     def _repo(self, repo: str, *, create: bool = False) -> _Repo:
         found = self._repos.get(repo.lower())
@@ -1006,6 +1020,96 @@ class FakeGitHub:
     def _repo_url(self, r: _Repo) -> str:
         return f"{self._base_url}/repos/{r.owner}/{r.name}"
 
+    def _full_repo_json(self, r: _Repo) -> dict[str, Any]:
+        """A repository as ``GET /repos/{owner}/{repo}`` shows it (the full-repository
+        schema's required fields, with plain values)."""
+        api, html = self._repo_url(r), f"{WEB}/{r.full_name}"
+        templated = {
+            key: f"{api}/{path}"
+            for key, path in {
+                "archive_url": "{archive_format}{/ref}",
+                "assignees_url": "assignees{/user}",
+                "blobs_url": "git/blobs{/sha}",
+                "branches_url": "branches{/branch}",
+                "collaborators_url": "collaborators{/collaborator}",
+                "comments_url": "comments{/number}",
+                "commits_url": "commits{/sha}",
+                "compare_url": "compare/{base}...{head}",
+                "contents_url": "contents/{+path}",
+                "git_commits_url": "git/commits{/sha}",
+                "git_refs_url": "git/refs{/sha}",
+                "git_tags_url": "git/tags{/sha}",
+                "issue_comment_url": "issues/comments{/number}",
+                "issue_events_url": "issues/events{/number}",
+                "issues_url": "issues{/number}",
+                "keys_url": "keys{/key_id}",
+                "labels_url": "labels{/name}",
+                "milestones_url": "milestones{/number}",
+                "notifications_url": "notifications{?since,all,participating}",
+                "pulls_url": "pulls{/number}",
+                "releases_url": "releases{/id}",
+                "statuses_url": "statuses/{sha}",
+                "trees_url": "git/trees{/sha}",
+            }.items()
+        }
+        plain = {
+            key: f"{api}/{key.removesuffix('_url')}"
+            for key in (
+                "contributors_url",
+                "deployments_url",
+                "downloads_url",
+                "events_url",
+                "forks_url",
+                "hooks_url",
+                "languages_url",
+                "merges_url",
+                "stargazers_url",
+                "subscribers_url",
+                "subscription_url",
+                "tags_url",
+                "teams_url",
+            )
+        }
+        counts = ("forks", "forks_count", "open_issues", "open_issues_count", "size")
+        counts += ("stargazers_count", "watchers", "watchers_count", "network_count")
+        created = _iso(DEFAULT_NOW - timedelta(days=900))
+        return {
+            "id": r.id,
+            "node_id": f"R_fake{r.id}",
+            "name": r.name,
+            "full_name": r.full_name,
+            "owner": self._user_json(r.owner),
+            "private": r.private,
+            "html_url": html,
+            "description": None,
+            "fork": False,
+            "url": api,
+            **templated,
+            **plain,
+            "clone_url": f"{html}.git",
+            "git_url": f"git://github.com/{r.full_name}.git",
+            "ssh_url": f"git@github.com:{r.full_name}.git",
+            "svn_url": html,
+            "mirror_url": None,
+            "homepage": None,
+            "language": "Python",
+            "default_branch": "main",
+            **dict.fromkeys(counts, 0),
+            "subscribers_count": 0,
+            "has_issues": True,
+            "has_projects": False,
+            "has_wiki": False,
+            "has_pages": False,
+            "has_discussions": False,
+            "archived": r.archived,
+            "disabled": False,
+            "visibility": "private" if r.private else "public",
+            "license": None,
+            "pushed_at": created,
+            "created_at": created,
+            "updated_at": created,
+        }
+
     def _label_json(self, r: _Repo, label: _Label) -> dict[str, Any]:
         return {
             "id": label.id,
@@ -1223,6 +1327,8 @@ class FakeGitHub:
             ("GET", "/rate_limit", self._get_rate_limit),
             ("GET", "/search/issues", self._search_issues),
             ("GET", "/repos/{owner}/{repo}/installation", self._get_repo_installation),
+            ("GET", "/repos/{owner}/{repo}", self._get_repo),
+            ("GET", "/orgs/{org}/public_members/{username}", self._check_public_member),
             ("GET", "/repos/{owner}/{repo}/issues", self._list_issues),
             ("POST", "/repos/{owner}/{repo}/issues", self._create_issue),
             # literal "comments" before {issue_number} so it wins
@@ -2026,6 +2132,18 @@ class FakeGitHub:
             "pull": perm != "none",
         }
         return _Result(200, {"permission": perm, "role_name": role, "user": collaborator})
+
+    async def _get_repo(self, request: web.Request) -> _Result:
+        return _Result(200, self._full_repo_json(self._repo_for(request)))
+
+    async def _check_public_member(self, request: web.Request) -> _Result:
+        org, login = request.match_info["org"], request.match_info["username"]
+        account = self._users.get(org.lower())
+        if account is None or account.type != "Organization":
+            raise _not_found()
+        if login.lower() not in self._public_members.get(org.lower(), set()):
+            raise _not_found()
+        return _Result(204)
 
     async def _get_membership(self, request: web.Request) -> _Result:
         org, slug = request.match_info["org"], request.match_info["team_slug"]

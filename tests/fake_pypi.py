@@ -1,13 +1,19 @@
-"""A fake PyPI for tests: the JSON API per project and the Simple API v1 JSON index.
+"""A fake PyPI for tests: the JSON API per project (with its `ownership`), the Simple API v1
+JSON index, user profile pages and the XML-RPC method `user_packages`, shaped as Warehouse
+serves them (warehouse/legacy/api/json.py, warehouse/legacy/api/xmlrpc/views.py,
+warehouse/accounts/views.py).
 
     fake = FakePyPI()
-    fake.add_project("Foo-Bar", releases={"1.0": ["2020-01-02T03:04:05Z"]})
+    fake.add_user("alice-py")
+    fake.add_project("Foo-Bar", releases={"1.0": ["2020-01-02T03:04:05Z"]},
+                     roles=[("Owner", "alice-py")])
     server = await aiohttp_server(fake.app())
     client = PyPIClient(session, str(server.make_url("")))
 
 Knobs (change them at any time): ``delay`` (seconds before answering), ``status``
 (answer every request with this HTTP status), ``garbage`` (answer 200 with a body that
-is not JSON), ``index_content_type``. ``requests`` records (method, path, headers).
+is not JSON), ``index_content_type``, ``rpc_raw`` (the XML-RPC answer's bytes, as they are).
+``requests`` records (method, path, headers).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import xmlrpc.client
 from typing import Any
 
 from aiohttp import web
@@ -30,8 +37,11 @@ def project_json(
     home_page: str | None = None,
     project_urls: dict[str, str] | None = None,
     version: str | None = None,
+    roles: list[tuple[str, str]] | None = None,
+    organization: str | None = None,
 ) -> dict[str, Any]:
-    """A ``/pypi/NAME/json`` document; *releases* maps version -> file upload times."""
+    """A ``/pypi/NAME/json`` document; *releases* maps version -> file upload times, *roles*
+    lists (role, username) pairs."""
     releases = releases or {}
     files = {
         v: [
@@ -56,6 +66,14 @@ def project_json(
         },
         "releases": files,
         "urls": files.get(latest, []) if latest else [],
+        # As Warehouse sorts them: owners first, then by username.
+        "ownership": {
+            "roles": [
+                {"role": role, "user": user}
+                for role, user in sorted(roles or [], key=lambda r: (r[0] != "Owner", r[1]))
+            ],
+            "organization": organization,
+        },
     }
 
 
@@ -72,6 +90,9 @@ class FakePyPI:
         self.raw: dict[str, bytes] = {}
         self.chunked = False
         self.url: str | None = None  # set by the test once the server runs
+        # Accounts: lower-cased username -> the username as spelled; roles per project.
+        self.users: dict[str, str] = {}
+        self.rpc_raw: bytes | None = None
 
     # -- data -----------------------------------------------------------------
 
@@ -81,6 +102,24 @@ class FakePyPI:
         self.projects[normalize(name)] = project_json(name, **kwargs)
         if listed:
             self.index_names.append(name)
+
+    def add_user(self, username: str) -> None:
+        self.users[username.lower()] = username
+
+    def user_packages(self, username: str) -> list[list[str]]:
+        """As Warehouse answers: [role, project name] for every role of the user, ordered by
+        role name descending (Owner before Maintainer), then project name; [] for a username
+        it does not know."""
+        found = []
+        for doc in self.projects.values():
+            ownership = doc.get("ownership") if isinstance(doc, dict) else None
+            roles = ownership.get("roles") if isinstance(ownership, dict) else None
+            for entry in roles or []:
+                if isinstance(entry, dict) and str(entry.get("user")).lower() == username.lower():
+                    found.append([entry["role"], doc["info"]["name"]])
+        found.sort(key=lambda pair: pair[1])
+        found.sort(key=lambda pair: pair[0], reverse=True)
+        return found
 
     def set_names(self, names: list[str]) -> None:
         self.index_names = list(names)
@@ -96,6 +135,9 @@ class FakePyPI:
         app = web.Application()
         app.router.add_get("/pypi/{name}/json", self._project)
         app.router.add_get("/simple/", self._simple)
+        app.router.add_get("/user/{username}/", self._profile)
+        for path in ("/pypi", "/pypi/", "/RPC2"):
+            app.router.add_post(path, self._xmlrpc)
         return app
 
     async def _knobs(self, request: web.Request) -> web.Response | None:
@@ -131,6 +173,41 @@ class FakePyPI:
         if doc is None:
             return web.json_response({"message": "Not Found"}, status=404)
         return web.json_response(doc)
+
+    async def _profile(self, request: web.Request) -> web.StreamResponse:
+        if (early := await self._knobs(request)) is not None:
+            return early
+        asked = request.match_info["username"]
+        spelled = self.users.get(asked.lower())
+        if spelled is None:
+            return web.Response(status=404, text="<html>Not Found</html>", content_type="text/html")
+        if spelled != asked:  # Warehouse sends other spellings to the account's own
+            raise web.HTTPMovedPermanently(f"/user/{spelled}/")
+        return web.Response(text=f"<html>{spelled}</html>", content_type="text/html")
+
+    async def _xmlrpc(self, request: web.Request) -> web.StreamResponse:
+        # Warehouse routes a POST to /pypi as XML-RPC only with this content type.
+        if request.content_type != "text/xml":
+            return web.Response(status=400, text="not XML-RPC")
+        body = await request.read()
+        if (early := await self._knobs(request)) is not None:
+            return early
+        if self.rpc_raw is not None:
+            return web.Response(body=self.rpc_raw, content_type="text/xml")
+        params, method = xmlrpc.client.loads(body)
+        if method != "user_packages":
+            fault = xmlrpc.client.Fault(
+                -32601, f"server error; requested method not found: {method}"
+            )
+            answer = xmlrpc.client.dumps(fault, methodresponse=True)
+        elif len(params) != 1 or not isinstance(params[0], str):
+            fault = xmlrpc.client.Fault(
+                -32602, "client error; username: Input should be a valid string"
+            )
+            answer = xmlrpc.client.dumps(fault, methodresponse=True)
+        else:
+            answer = xmlrpc.client.dumps((self.user_packages(params[0]),), methodresponse=True)
+        return web.Response(text=answer, content_type="text/xml")
 
     async def _simple(self, request: web.Request) -> web.StreamResponse:
         if (early := await self._knobs(request)) is not None:

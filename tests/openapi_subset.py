@@ -48,6 +48,8 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("get", "/orgs/{org}/teams/{team_slug}/memberships/{username}"),
     ("get", "/search/issues"),
     ("get", "/repos/{owner}/{repo}/installation"),
+    ("get", "/repos/{owner}/{repo}"),
+    ("get", "/orgs/{org}/public_members/{username}"),
 )
 
 # Top-level keys of the source document copied verbatim (small, descriptive).

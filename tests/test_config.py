@@ -24,6 +24,10 @@ def test_defaults_and_dry_run_without_credentials():
         "https://api.github.com",
     )
     assert settings.dry_run is True
+    assert (settings.pypi_url, settings.test_pypi_url) == (
+        "https://pypi.org",
+        "https://test.pypi.org",
+    )
     assert from_env({"GITHUB_TOKEN": "x"}).dry_run is False
     assert from_env({"GITHUB_TOKEN": "x"}, dry_run=True).dry_run is True
 
@@ -46,6 +50,7 @@ def test_secrets_never_appear_in_repr():
             "GITHUB_PRIVATE_KEY_PATH",
         ),
         ({"PYPI_URL": "ftp://x"}, "PYPI_URL"),
+        ({"TEST_PYPI_URL": "test.pypi.org"}, "TEST_PYPI_URL"),
     ],
 )
 def test_bad_values_name_their_variable(env, names):

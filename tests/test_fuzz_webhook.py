@@ -108,6 +108,29 @@ async def test_random_deliveries_do_no_harm(bot, delivery):
     assert bot.service.queue.accepting
 
 
+async def test_numbers_that_are_not_numbers_are_no_500(bot):
+    # Found by the test above: a comment id of [null] once answered 500.
+    for event, original in REAL:
+        for odd in ([None], "²", {"a": 1}, True, "12x"):
+            data = json.loads(json.dumps(original))
+            if isinstance(data.get("repository"), dict):
+                data["repository"]["full_name"] = "pypi/support"
+            for key in ("issue", "comment"):
+                if isinstance(data.get(key), dict):
+                    data[key]["id"] = data[key]["comments"] = odd
+            body = json.dumps(data).encode()
+            headers = {
+                "Content-Type": "application/json",
+                "X-GitHub-Event": event,
+                "X-GitHub-Delivery": str(uuid.uuid4()),
+                "X-Hub-Signature-256": sign(body),
+            }
+            response = await bot.client.post("/webhook", data=body, headers=headers)
+            assert response.status in (200, 202), await response.text()
+    await bot.settle()
+    assert bot.service.queue.accepting
+
+
 def _is_real_event(body: bytes) -> bool:
     try:
         data = json.loads(body)

@@ -1,9 +1,10 @@
 """Hostile strings through every path that writes to GitHub, black-box: issue titles and form
 fields (the triage comment), what the package index says about a project (the PEP 541 name
-report), a maintainer's command with a bad argument (the reply), an author's login (the
-triage comment and the sweep's nudge). Every body the bot POSTs or PATCHes to the fake GitHub
-must mention no one but the issue's author, hold no HTML comment but the bot's markers, keep
-its tables whole and carry no URL credentials."""
+report) and about an account's projects (the recovery note: roles, versions, ownership,
+organizations, source URLs), a maintainer's command with a bad argument (the reply), an
+author's login (the triage comment and the sweep's nudge). Every body the bot POSTs or
+PATCHes to the fake GitHub must mention no one but the issue's author, hold no HTML comment
+but the bot's markers, keep its tables whole and carry no URL credentials."""
 
 from __future__ import annotations
 
@@ -79,7 +80,15 @@ def written_bodies(github, since: int) -> list[str]:
 
 
 _numbers = itertools.count(100)
-KINDS = {"triage", "name-report", "command-reply", "nudge"}
+KINDS = {"triage", "name-report", "recovery-note", "command-reply", "nudge"}
+RECOVERY_FORM = """### PyPI Username
+
+hostile-user
+
+### Reason for request
+
+I lost my 2FA device. {field}
+"""
 
 
 @settings(
@@ -105,7 +114,7 @@ async def test_hostile_text_never_reaches_github_live(
     github = bot.github
     start = len(github.writes)
     author = login if mention(login) else "alice"
-    number, waiting = next(_numbers), next(_numbers)
+    number, waiting, recovery = next(_numbers), next(_numbers), next(_numbers)
 
     # What the index says about the requested project.
     doc = project_json(
@@ -126,6 +135,30 @@ async def test_hostile_text_never_reaches_github_live(
     github.add_issue(REPO, number=number, title=f"PEP 541 Request: {title}", body=body, user=author)
     data = payload("issues.opened.1", number=number, labels=[{"name": "PEP 541"}])
     data["issue"] = github.issue(REPO, number)
+    data["issue"]["user"]["login"] = login
+    data["sender"] = {**data["sender"], "login": login, "type": "User"}
+    await bot.deliver("issues", data, seed=False)
+
+    # A recovery request for an account whose projects say hostile things.
+    pypi.add_user("hostile-user")
+    doc = project_json(
+        "widgets-two",
+        releases={"1.0": ["2016-02-03T04:05:06Z"]},
+        project_urls={"Source": source},
+        roles=[(version, "hostile-user"), ("Owner", name)],
+        organization=name,
+    )
+    doc["info"]["version"] = version
+    pypi.projects["widgets-two"] = doc
+    github.add_issue(
+        REPO,
+        number=recovery,
+        title=f"Account recovery request {title}",
+        body=RECOVERY_FORM.format(field=field),
+        user=author,
+    )
+    data = payload("issues.opened.1", number=recovery, labels=[])
+    data["issue"] = github.issue(REPO, recovery)
     data["issue"]["user"]["login"] = login
     data["sender"] = {**data["sender"], "login": login, "type": "User"}
     await bot.deliver("issues", data, seed=False)
@@ -163,5 +196,5 @@ async def test_hostile_text_never_reaches_github_live(
     for written in bodies:
         assert problems(written, author=author) == [], written
     # Done: out of the next example's sweep.
-    for n in (number, waiting):
+    for n in (number, waiting, recovery):
         github._repo(REPO).issues[n].state = "closed"

@@ -317,6 +317,7 @@ def test_the_start_up_line_shows_urls_without_credentials():
         "BOT_RULES": str(ROOT / "rules.yaml"),
         "GITHUB_API_URL": "http://ghe-user:hunter2-password@127.0.0.1:9/api/v3",
         "PYPI_URL": "http://pypi-user:hunter2-password@127.0.0.1:9/",
+        "TEST_PYPI_URL": "http://pypi-user:hunter2-password@127.0.0.1:8/",
     }
     child = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--dry-run"],
@@ -336,6 +337,7 @@ def test_the_start_up_line_shows_urls_without_credentials():
         child.wait(10)
     text = "".join(lines)
     assert '"api_url": "http://127.0.0.1:9/api/v3"' in text, text
+    assert '"test_pypi_url": "http://127.0.0.1:8"' in text, text
     assert "hunter2" not in text and "ghe-user" not in text and "pypi-user" not in text
 
 

@@ -43,4 +43,10 @@ def test_the_core_and_the_features_import_no_io():
 def test_the_feature_order_is_one_explicit_list():
     from bot.features import FEATURES
 
-    assert [f.name for f in FEATURES] == ["commands", "lifecycle", "triage", "names"]
+    assert [f.name for f in FEATURES] == [
+        "commands",
+        "lifecycle",
+        "triage",
+        "names",
+        "recovery",
+    ]

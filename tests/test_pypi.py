@@ -88,6 +88,7 @@ async def test_project_facts(client: PyPIClient, fake: FakePyPI) -> None:
         source_url="https://git.x/foo",
         summary="Does foo",
         version="2.0.dev0",
+        roles=(),
     )
     assert fake.requests[-1][1] == "/pypi/foo-bar/json"
 

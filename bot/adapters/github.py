@@ -353,6 +353,26 @@ class Api:
             raise
         return data.get("state") == "active"
 
+    async def repository(self, owner: str, name: str) -> dict[str, Any] | None:
+        """A repository as GitHub shows it (after a rename or a transfer, the new one); None
+        when GitHub shows none: private, deleted, or taken down (404, 451)."""
+        try:
+            return await self.get(f"/repos/{_seg(owner)}/{_seg(name)}")
+        except gidgethub.BadRequest as exc:
+            if exc.status_code in (404, 451):
+                return None
+            raise
+
+    async def public_member(self, org: str, user: str) -> bool:
+        """Whether `user` shows their membership of `org` publicly (204; 404 otherwise)."""
+        try:
+            await self.get(f"/orgs/{_seg(org)}/public_members/{_seg(user)}")
+        except gidgethub.BadRequest as exc:
+            if exc.status_code == 404:
+                return False
+            raise
+        return True
+
     async def search_count(self, query: str) -> int:
         data = await self.get("/search/issues", {"q": query, "per_page": 1})
         return int(data.get("total_count", 0))

@@ -9,7 +9,6 @@ import logging
 import time
 from collections.abc import Callable
 
-import aiohttp
 import cachetools
 
 from bot.adapters.pypi import NameIndexRefresher, PyPIClient, PyPITooLarge, PyPIUnavailable
@@ -46,10 +45,6 @@ class NameLookup:
         self._too_large: cachetools.TTLCache[str, str] = cachetools.TTLCache(
             maxsize=256, ttl=FACTS_TTL_SECONDS, timer=clock
         )
-
-    @classmethod
-    def for_index(cls, session: aiohttp.ClientSession, index_url: str, **kwargs) -> NameLookup:
-        return cls(PyPIClient(session, index_url), **kwargs)
 
     @property
     def index_url(self) -> str:

@@ -1,5 +1,6 @@
-"""A small, defensive PyPI client: project facts (JSON API) and every project name
-(Simple API v1 JSON), behind a circuit breaker.
+"""A small, defensive PyPI client: project facts (JSON API), every project name (Simple API
+v1 JSON), whether an account exists (its profile page) and its projects (the XML-RPC method
+`user_packages`), behind a circuit breaker.
 
 Every failure - timeout, connection error, 5xx, 429, an unexpected status, a body that
 is not what PyPI sends - surfaces as one exception, :class:`PyPIUnavailable`. After
@@ -17,15 +18,17 @@ import logging
 import os
 import re
 import time
+import xmlrpc.client
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 import aiohttp
 import yarl
 
 from bot.core.names import NameIndex, NameIndexCorrupt, is_valid_project_name
 from bot.core.pypi import ProjectFacts
+from bot.core.recovery import is_valid_username
 from bot.core.text import redact_urls
 
 __all__ = [
@@ -66,6 +69,10 @@ class PyPITooLarge(PyPIUnavailable):
 # threefold, and a larger answer is refused rather than held in memory.
 MAX_PROJECT_BYTES = 16 * 2**20
 MAX_INDEX_BYTES = 128 * 2**20
+# The XML-RPC listing of an account's projects: about 100 bytes a project, so 4 MiB holds
+# some 40,000, far more than any account has; entries past MAX_USER_PACKAGES are dropped.
+MAX_RPC_BYTES = 4 * 2**20
+MAX_USER_PACKAGES = 10_000
 # A project's JSON larger than this is parsed in a worker thread, not on the event loop.
 PARSE_INLINE_BYTES = 64 * 2**10
 
@@ -143,6 +150,7 @@ class PyPIClient:
         breaker: CircuitBreaker | None = None,
         max_project_bytes: int = MAX_PROJECT_BYTES,
         max_index_bytes: int = MAX_INDEX_BYTES,
+        max_rpc_bytes: int = MAX_RPC_BYTES,
     ) -> None:
         self._session = session
         # Credentials in the URL ("https://user:password@mirror/") are sent as basic auth and
@@ -156,6 +164,7 @@ class PyPIClient:
         self.breaker = breaker or CircuitBreaker()
         self.max_project_bytes = max_project_bytes
         self.max_index_bytes = max_index_bytes
+        self.max_rpc_bytes = max_rpc_bytes
 
     async def project(self, name: str) -> ProjectFacts | None:
         """Facts about *name*, or None when the JSON API has no such project.
@@ -211,6 +220,60 @@ class PyPIClient:
                 raise PyPIUnavailable(f"bad Simple API response: {exc}") from None
             return names, resp_headers.get("ETag")
 
+    async def user_exists(self, username: str) -> tuple[bool, str | None]:
+        """Whether the index has an account named *username*, and the username as the index
+        spells it when that differs. Asked of the public profile page: 200, or a redirect to
+        the same username in its own case; 404 when there is no such account. The page itself
+        is not read."""
+        username = username.strip()
+        if not is_valid_username(username):
+            return False, None  # cannot exist; never put it in a URL
+        url = f"{self.base_url}/user/{quote(username, safe='')}/"
+        with self._guard():
+            status, headers, _ = await self._fetch(
+                url,
+                {"Accept": "text/html"},
+                self.timeout,
+                0,
+                (200, 301, 302, 308, 404),
+                follow=False,
+                read=False,
+            )
+            if status == 404:
+                return False, None
+            if status == 200:
+                return True, None
+            spelled = _profile_username(headers.get("Location", ""))
+            if spelled is None or spelled.lower() != username.lower():
+                raise PyPIUnavailable(f"{url} redirected elsewhere")
+            return True, spelled if spelled != username else None
+
+    async def user_packages(self, username: str) -> list[tuple[str, str]]:
+        """(role, project) for every project the account has a role on, owners first, from
+        the XML-RPC method `user_packages`: deprecated, but PyPI's only listing of an
+        account's projects. An unknown username gets an empty list, as from PyPI."""
+        username = username.strip()
+        if not is_valid_username(username):
+            return []
+        url = f"{self.base_url}/pypi"
+        request = xmlrpc.client.dumps((username,), "user_packages").encode()
+        with self._guard():
+            _, _, body = await self._fetch(
+                url,
+                {"Content-Type": "text/xml", "Accept": "text/xml"},
+                self.timeout,
+                self.max_rpc_bytes,
+                (200,),
+                method="POST",
+                data=request,
+            )
+            try:
+                if len(body) <= PARSE_INLINE_BYTES:
+                    return _parse_user_packages(body)
+                return await asyncio.to_thread(_parse_user_packages, body)
+            except ValueError as exc:
+                raise PyPIUnavailable(f"bad XML-RPC answer from {url}: {exc}") from None
+
     # -- plumbing ------------------------------------------------------------
 
     @contextlib.contextmanager
@@ -237,16 +300,28 @@ class PyPIClient:
         timeout: float,
         limit: int,
         ok: tuple[int, ...],
+        *,
+        method: str = "GET",
+        data: bytes | None = None,
+        follow: bool = True,
+        read: bool = True,
     ) -> tuple[int, Mapping[str, str], bytes]:
+        """One request. `follow=False` answers a redirect as it is; `read=False` leaves the
+        body unread (the connection is then closed rather than reused)."""
         try:
-            async with self._session.get(
+            async with self._session.request(
+                method,
                 url,
+                data=data,
                 headers={"User-Agent": USER_AGENT, **self._auth, **headers},
                 timeout=aiohttp.ClientTimeout(total=timeout),
+                allow_redirects=follow,
             ) as resp:
                 if resp.status not in ok:
                     raise PyPIUnavailable(f"{url} answered HTTP {resp.status}")
-                body = await _read_limited(resp, limit) if resp.status != 304 else b""
+                body = b""
+                if read and resp.status != 304:
+                    body = await _read_limited(resp, limit)
                 return resp.status, resp.headers.copy(), body  # case-insensitive
         except TimeoutError:
             raise PyPIUnavailable(f"{url} timed out after {timeout}s") from None
@@ -277,6 +352,45 @@ def _parse_project(body: bytes, *, yielding: bool = False) -> ProjectFacts:
     on each object lets the event loop's thread run in between."""
     data = json.loads(body, object_hook=_same) if yielding else json.loads(body)
     return ProjectFacts.from_json(data)
+
+
+def _profile_username(location: str) -> str | None:
+    """The username of a profile page's URL (`/user/NAME/`, absolute or not)."""
+    try:
+        path = urlsplit(location).path
+    except ValueError:
+        return None
+    segments = [unquote(s) for s in path.split("/") if s]
+    if len(segments) != 2 or segments[0] != "user" or not is_valid_username(segments[1]):
+        return None
+    return segments[1]
+
+
+def _parse_user_packages(body: bytes) -> list[tuple[str, str]]:
+    """The `user_packages` answer: an array of [role, project name] arrays. Entries that are
+    not two strings, or whose name no project can have, are dropped."""
+    # XML-RPC has no document type; refusing one refuses every entity expansion with it.
+    if b"<!DOCTYPE" in body:
+        raise ValueError("a document type declaration")
+    try:
+        params, _ = xmlrpc.client.loads(body)
+    except xmlrpc.client.Fault as fault:
+        raise ValueError(f"fault {fault.faultCode}") from None
+    except Exception as exc:  # expat's errors, a bad value: whatever a broken answer raises
+        raise ValueError(type(exc).__name__) from None
+    if len(params) != 1 or not isinstance(params[0], list):
+        raise ValueError("not an array")
+    found = []
+    for entry in params[0][:MAX_USER_PACKAGES]:
+        if not isinstance(entry, list | tuple) or len(entry) != 2:
+            continue
+        role, name = entry
+        if not isinstance(role, str) or not isinstance(name, str):
+            continue
+        role, name = role.strip(), name.strip()
+        if role and is_valid_project_name(name):
+            found.append((role, name))
+    return found
 
 
 # The Simple API index is ~700,000 {"name": ..., "_last-serial": ...} objects. Decoding

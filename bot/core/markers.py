@@ -35,6 +35,7 @@ class Kind:
 KINDS: dict[str, Kind] = {
     "triage": Kind(),
     "name-report": Kind(),
+    "recovery-note": Kind(),
     "nudge": Kind(("since",), edited=False),
     "close-no-response": Kind(("since",), edited=False),
     "pep541-clock": Kind(),

@@ -14,6 +14,17 @@ from bot.core.roles import MAINTAINER_ASSOCIATIONS
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+def _count(value: Any) -> int:
+    """A number GitHub gives (an id, a count); 0 for anything else a delivery may hold."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return 0
+
+
 def parse_time(value: Any) -> datetime:
     if isinstance(value, datetime):
         return value
@@ -76,7 +87,7 @@ class Issue:
         author, author_type = _user(data.get("user"))
         return cls(
             repo=repo,
-            number=int(data.get("number") or 0),
+            number=_count(data.get("number")),
             title=str(data.get("title") or ""),
             body=str(data.get("body") or ""),
             author=author,
@@ -93,7 +104,7 @@ class Issue:
             created_at=parse_time(data.get("created_at")),
             updated_at=parse_time(data.get("updated_at")),
             closed_at=parse_time(data["closed_at"]) if data.get("closed_at") else None,
-            comment_count=int(data.get("comments") or 0),
+            comment_count=_count(data.get("comments")),
             html_url=str(data.get("html_url") or ""),
         )
 
@@ -120,7 +131,7 @@ class Comment:
     def from_api(cls, data: Mapping[str, Any]) -> Comment:
         author, author_type = _user(data.get("user"))
         return cls(
-            id=int(data.get("id") or 0),
+            id=_count(data.get("id")),
             author=author,
             author_type=author_type,
             association=str(data.get("author_association") or "NONE"),

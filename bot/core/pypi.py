@@ -49,6 +49,11 @@ class ProjectFacts:
     source_url: str | None
     summary: str | None
     version: str | None = None  # the latest version, per PyPI
+    # The JSON API's `ownership`: (role, username) pairs, owners first, and the PyPI
+    # organization the project belongs to. `roles` is None when the document has no
+    # `ownership` (an older index or a mirror), () when it lists nobody.
+    roles: tuple[tuple[str, str], ...] | None = None
+    organization: str | None = None
 
     @classmethod
     def from_json(cls, data: Any) -> ProjectFacts:
@@ -97,6 +102,7 @@ class ProjectFacts:
             )
         summary = info.get("summary")
         version = info.get("version")
+        roles, organization = _ownership(data.get("ownership"))
         return cls(
             name=name,
             exists=True,
@@ -108,7 +114,33 @@ class ProjectFacts:
             source_url=_source_url(project_urls, home_page),
             summary=(summary.strip() or None) if isinstance(summary, str) else None,
             version=version if isinstance(version, str) and version else None,
+            roles=roles,
+            organization=organization,
         )
+
+
+# A project has a handful of roles; a document listing more than this is cut short.
+MAX_ROLES = 100
+
+
+def _ownership(raw: Any) -> tuple[tuple[tuple[str, str], ...] | None, str | None]:
+    """The JSON API's `{"roles": [{"role": "Owner", "user": "alice"}], "organization": ...}`,
+    keeping only well-formed entries."""
+    if not isinstance(raw, dict):
+        return None, None
+    listed = raw.get("roles")
+    roles = None
+    if isinstance(listed, list):
+        roles = tuple(
+            (entry["role"], entry["user"])
+            for entry in listed[:MAX_ROLES]
+            if isinstance(entry, dict)
+            and isinstance(entry.get("role"), str)
+            and isinstance(entry.get("user"), str)
+            and entry["user"].strip()
+        )
+    organization = raw.get("organization")
+    return roles, organization if isinstance(organization, str) and organization.strip() else None
 
 
 def _upload_time(file: Any) -> datetime | None:

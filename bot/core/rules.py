@@ -225,6 +225,39 @@ class NameIntelligence:
     similar_label: str | None = None
 
 
+# The recovery note looks up at most this many projects of an account (rules:
+# recovery_evidence.max_projects), each one a PyPI request and perhaps two GitHub requests.
+MAX_RECOVERY_PROJECTS = 30
+
+
+@dataclass(frozen=True)
+class RecoveryEvidence:
+    """Account recovery: the maintainers' note of what public sources say about the account,
+    and the account facts triage tells the requester (an unknown username, the e-mail-only
+    path)."""
+
+    enabled: bool = False
+    category: str = "account-recovery"
+    username_fields: tuple[str, ...] = ("PyPI Username",)
+    # Requests carrying this label (or that their category's sub-labels give it) are about
+    # TestPyPI: the account is looked up there.
+    test_pypi_label: str | None = None
+    max_projects: Annotated[int, Min(1)] = 10
+    # The item triage lists as missing when the index has no such account: {username}, and
+    # {index} (PyPI or TestPyPI).
+    unknown_username: Annotated[str, Placeholders(frozenset({"username", "index"}))] = (
+        "a {index} username that exists: {index} has no account named {username}; please "
+        "check its spelling"
+    )
+    # Said after the next steps when no project of the account links a source repository.
+    email_only_reply: str | None = None
+
+    def validate(self) -> str | None:
+        if self.max_projects > MAX_RECOVERY_PROJECTS:
+            return f"max_projects: at most {MAX_RECOVERY_PROJECTS}, got {self.max_projects}"
+        return None
+
+
 @dataclass(frozen=True)
 class Report:
     """The queue report (README, "Queue report"): the dashboard issue the sweep keeps
@@ -258,6 +291,7 @@ class RepoRules:
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     name_intelligence: NameIntelligence = field(default_factory=NameIntelligence)
     report: Report = field(default_factory=Report)
+    recovery_evidence: RecoveryEvidence = field(default_factory=RecoveryEvidence)
     # Every title and text pattern above, to find in one pass which occur in an issue.
     patterns: PatternSet = field(init=False, repr=False, compare=False)
 
@@ -382,6 +416,11 @@ def _cross_references(name: str, repo: RepoRules) -> Iterator[tuple[str, str]]:
     if intel.enabled:
         yield from category(intel.category, "name_intelligence")
         yield from label(intel.similar_label, "name_intelligence.similar_label")
+    recovery = repo.recovery_evidence
+    if recovery.enabled:
+        yield from category(recovery.category, "recovery_evidence")
+        yield from label(recovery.test_pypi_label, "recovery_evidence.test_pypi_label")
+        yield from reply(recovery.email_only_reply, "recovery_evidence.email_only_reply")
 
 
 def _line_of(text: str, repo_name: str, needle: str | None = None) -> int:

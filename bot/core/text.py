@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import re2
 
@@ -77,6 +79,25 @@ def escape(text: Any, *, code: bool = False, limit: int | None = None) -> str:
         return f"`{flat}`" if flat.strip() else "` `"
     flat = _HTML_RE.sub(lambda m: _HTML[m.group(0)], flat)
     return _MARKDOWN.sub(r"\\\1", flat).replace("@", "@" + _ZWJ)
+
+
+def link_url(raw: str) -> str:
+    """A URL from outside (the package index) made safe inside `<...>` or a markdown link and
+    a table cell: no credentials, and no "@" (a mention), "|", "<", ">" or space left
+    unencoded."""
+    return quote(redact_urls(raw), safe=":/?#[]!$&'*+,;=%~-._", errors="replace")
+
+
+def dated(value: datetime, now: datetime) -> str:
+    """`2024-05-01 (3 months ago)`: a date and how long before `now` it was."""
+    days = max(0, (now - value).days)
+    if days < 60:
+        ago = "today" if days == 0 else f"{days} day{'s' * (days != 1)} ago"
+    elif days < 730:
+        ago = f"{days // 30} months ago"
+    else:
+        ago = f"{days // 365} years ago"
+    return f"{value:%Y-%m-%d} ({ago})"
 
 
 def mention(login: Any) -> str | None:

@@ -26,6 +26,7 @@ from bot.core.trigger import Trigger
 
 if TYPE_CHECKING:
     from bot.core.pypi import ProjectFacts
+    from bot.core.recovery import Account, RepoFacts
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,14 @@ class NameFacts(Protocol):
     def index(self) -> Any: ...
 
 
+class AccountFacts(Protocol):
+    """The PyPI account service, as account recovery needs it (triage and the note)."""
+
+    def index_url(self, test: bool) -> str: ...
+
+    async def account(self, username: str, *, test: bool, limit: int) -> Account: ...
+
+
 class Lookups(Protocol):
     """What features may look up besides the snapshot. Online it asks GitHub and PyPI; for
     `plan` and `backtest` it answers offline from the delivery alone."""
@@ -72,6 +81,17 @@ class Lookups(Protocol):
     async def search_issues(self, query: str, limit: int) -> list[dict[str, Any]] | None: ...
 
     def names(self) -> NameFacts | None: ...
+
+    def accounts(self) -> AccountFacts | None: ...
+
+    async def repository(self, owner: str, name: str) -> tuple[RepoFacts | None, str | None]:
+        """(the repository, None), (None, None) when GitHub shows none, or (None, why it
+        could not be checked)."""
+        ...
+
+    async def public_member(self, org: str, login: str) -> tuple[bool | None, str | None]:
+        """(whether `login` is a public member of `org`, None), or (None, why not checked)."""
+        ...
 
 
 Gather = Callable[[Situation, Lookups], Awaitable[Any]]

@@ -4,7 +4,10 @@ through the GitHub `Api`.
 Steps run in the plan's order, one feature's actions after another's. The first failure in a
 step stops the rest of that step (later actions may depend on it) and is logged; the other
 features' steps still run. A feature may say what to do instead (a command's reply saying
-what could not be done).
+what could not be done). One exception: on an issue without any comment, once a comment
+was not posted (it failed, or something before it in its step did) no other is: the sweep's
+catch-up knows a new issue the bot never answered by its having no comment, and posts them
+all then (a maintainers' note alone would hide a triage comment that is missing).
 
 Creating a comment is the one write that is not idempotent. A create whose outcome is unknown
 (a timeout, a dropped connection, a 5xx after sending) is confirmed by looking for the
@@ -84,10 +87,15 @@ async def apply(
     budget: Budget | None = None,
 ) -> Applied:
     applied = Applied()
+    unanswered = not snapshot.history.comments  # a new issue's first answer is all or nothing
+    comment_lost = False  # a comment of an earlier step was not posted
     for step in plan.steps:
         actions = list(step.actions)
         while actions:
             action = actions.pop(0)
+            if unanswered and comment_lost and isinstance(action, SetComment):
+                applied.failed.append((action, "not posted: an earlier comment was not"))
+                break
             if budget is not None and not budget.take():
                 applied.deferred += [action, *actions]
                 break
@@ -96,6 +104,9 @@ async def apply(
             except _FAILURES as exc:
                 applied.failed.append((action, why(exc)))
                 if step.on_failure is None:
+                    comment_lost = comment_lost or any(
+                        isinstance(a, SetComment) for a in (action, *actions)
+                    )
                     break
                 # The feature's word on the failure replaces what it still had to do.
                 instead = [still_needed(a, snapshot) for a in step.on_failure(action, why(exc))]

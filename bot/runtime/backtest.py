@@ -9,6 +9,11 @@ although one was expected. Per category: precision (of the bot's labels, how man
 and recall (of the issues that should have it, how many got a right label), a confusion matrix,
 the issues behind each wrong label, and, with `compare`, which issues another rules file
 decides differently.
+
+Account recovery: with an index to ask (`--pypi`), each recovery request's account is looked
+up as the bot would (`recovery_evidence`): triage then says what it would about the username
+or the e-mail-only path, and each row carries the maintainers' note (GitHub is not asked; the
+note says so). Without it, the rows say the index was not asked.
 """
 
 from __future__ import annotations
@@ -16,12 +21,17 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
+from bot.core.actions import SetComment
 from bot.core.model import History, Issue, Snapshot
+from bot.core.recovery import EMAIL_ONLY, FOUND, UNKNOWN
 from bot.core.rules import RepoRules
 from bot.core.trigger import ISSUES, Trigger
-from bot.features.triage.decide import decide
+from bot.features import recovery
+from bot.features.base import AccountFacts, Situation
+from bot.features.triage.decide import AccountCheck, decide
 
 # Each issue is sorted as if it had just been filed.
 _OPENED = Trigger(ISSUES, "opened")
@@ -78,6 +88,7 @@ class Row:
     staff_awaiting: bool = False  # the issue carries the awaiting label
     misfilings: tuple[str, ...] = ()
     truncated: bool = False
+    recovery: Evidence | None = None  # a recovery request's account, when the index was asked
 
     @property
     def outcome(self) -> str:
@@ -93,15 +104,75 @@ class Row:
         return self.expected[0] if self.expected else NONE
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """What the index said of a recovery request's account: what triage is told, and the
+    maintainers' note."""
+
+    account: AccountCheck
+    note: str
+
+    @property
+    def last_line(self) -> str:
+        """The note's conclusion: the suggested project, or why there is none."""
+        lines = self.note.split("</details>")[0].rstrip().splitlines()
+        return lines[-1] if lines else ""
+
+
+def _as_filed(issue: Issue, rules: RepoRules, blind: bool) -> Issue:
+    if not blind:
+        return issue
+    # Forget every label the rules know, as if the issue had just been filed without a form.
+    rule_labels = set(rules.labels)
+    return replace(
+        issue,
+        labels=tuple(x for x in issue.labels if x not in rule_labels),
+        assignees=(),
+        association="NONE",
+        state="open",
+    )
+
+
+async def recovery_evidence(
+    issues: Iterable[Mapping[str, Any]],
+    rules: RepoRules,
+    repo: str,
+    accounts: AccountFacts,
+    now: datetime,
+    *,
+    blind: bool = True,
+) -> dict[int, Evidence]:
+    """For each recovery request, its account as the index shows it, and the note: by the
+    recovery feature itself, with the index but without GitHub."""
+    from bot.runtime.reconcile import OfflineLookups
+
+    lookups = OfflineLookups(accounts=accounts)
+    found = {}
+    for record in issues:
+        issue = _as_filed(Issue.from_api(to_issue_object(record), repo), rules, blind)
+        situation = Situation(Snapshot(issue, History()), _OPENED, rules, now, repo)
+        findings = await recovery.FEATURE.gather(situation, lookups)
+        if findings is None:
+            continue
+        notes = recovery.FEATURE.propose(situation, findings).actions
+        text = next(a.text for a in notes if isinstance(a, SetComment))
+        a = findings.account
+        found[issue.number] = Evidence(
+            AccountCheck(a.key, a.username, a.index_name, a.status), text
+        )
+    return found
+
+
 def run(
     issues: Iterable[Mapping[str, Any]],
     rules: RepoRules,
     repo: str,
     *,
     blind: bool = True,
+    evidence: Mapping[int, Evidence] | None = None,
 ) -> list[Row]:
+    """`evidence`: from `recovery_evidence`, when the index may be asked."""
     category_labels = [c.label for c in rules.categories]
-    rule_labels = set(rules.labels)
     awaiting = rules.triage.awaiting_label
     rows = []
     for record in issues:
@@ -111,16 +182,14 @@ def run(
         kind_label = KIND_LABELS.get(kind) if kind else None
         expected = tuple(dict.fromkeys([*actual, *([kind_label] if kind_label else [])]))
         staff_awaiting = awaiting in issue.labels
-        if blind:
-            # Forget every label the rules know, as if the issue had just been filed without a form.
-            issue = replace(
-                issue,
-                labels=tuple(x for x in issue.labels if x not in rule_labels),
-                assignees=(),
-                association="NONE",
-                state="open",
-            )
-        plan = decide(Snapshot(issue, History()), rules, trigger=_OPENED)
+        issue = _as_filed(issue, rules, blind)
+        found = (evidence or {}).get(issue.number)
+        plan = decide(
+            Snapshot(issue, History()),
+            rules,
+            trigger=_OPENED,
+            account=found.account if found is not None else None,
+        )
         labels = tuple(label for a in plan.actions for label in getattr(a, "labels", ()))
         replies = tuple(a.body for a in plan.actions if hasattr(a, "body"))
         category = plan.verdict.category.label if plan.verdict.category else None
@@ -140,6 +209,7 @@ def run(
                 staff_awaiting=staff_awaiting,
                 misfilings=tuple(m.name for m in plan.verdict.misfilings),
                 truncated=bool(record.get("truncated")),
+                recovery=found,
             )
         )
     return rows
@@ -196,6 +266,24 @@ def summary(rows: Sequence[Row]) -> dict[str, Any]:
         "verification_requests": len(asked),
         "verification_requests_staff_also_awaited": sum(1 for row in asked if row.staff_awaiting),
         "verification_issues": [row.number for row in asked],
+        "recovery": _recovery_summary(rows),
+    }
+
+
+def _recovery_summary(rows: Sequence[Row]) -> dict[str, Any]:
+    """What the index said of the recovery requests' accounts (none asked: `--pypi`)."""
+    looked_up = [row.recovery for row in rows if row.recovery is not None]
+    if not looked_up:
+        return {"index": "not asked (run with --pypi to ask it)"}
+    statuses = Counter(e.account.status for e in looked_up)
+    return {
+        "index": "asked",
+        "requests": len(looked_up),
+        "unknown_username": statuses[UNKNOWN],
+        "email_only": statuses[EMAIL_ONLY],
+        "found": statuses[FOUND],
+        "not_checked": statuses[None],
+        "suggested_project": sum(1 for e in looked_up if "Suggested" in e.last_line),
     }
 
 
@@ -248,6 +336,7 @@ def row_json(row: Row) -> dict[str, Any]:
         "missing": list(row.missing),
         "misfilings": list(row.misfilings),
         "skipped": row.skipped,
+        "recovery_note": row.recovery.note if row.recovery is not None else None,
     }
 
 
@@ -326,6 +415,16 @@ def report(
         row = by_number[number]
         cut = " (excerpt cut off)" if row.truncated else ""
         out.append(f"    #{number} {row.title[:60]!r}{cut}: " + "; ".join(row.missing))
+    recovery_rows = [row for row in rows if row.recovery is not None]
+    if not recovery_rows:
+        out += ["", "Account recovery: the index was not asked (--pypi asks it)."]
+    else:
+        out += ["", "Account recovery (what the index says of each request's account):"]
+    for row in recovery_rows:
+        assert row.recovery is not None
+        check, last = row.recovery.account, row.recovery.last_line
+        status = check.status or "not checked"
+        out.append(f"    #{row.number} {check.username!r} on {check.index}: {status}; {last}")
     if changes is not None:
         out += ["", f"Changes against {compared_with or 'the other rules'}: {len(changes)} issues."]
         for change in changes:

@@ -15,7 +15,7 @@ from typing import Any
 from bot.core.rules import Rules, RulesError, load_rules
 from bot.core.text import redact_urls
 from bot.runtime import logs
-from bot.runtime.config import ConfigError, from_env
+from bot.runtime.config import ConfigError, from_env, index_urls
 
 log = logging.getLogger("bot")
 
@@ -62,6 +62,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         auth="app" if settings.app_id else "token" if settings.token else "none",
         api_url=redact_urls(settings.api_url),
         pypi_url=redact_urls(settings.pypi_url),
+        test_pypi_url=redact_urls(settings.test_pypi_url),
         repositories=sorted(rules.repositories),
     )
     service = Service(settings, rules, background=True)
@@ -126,7 +127,17 @@ def cmd_plan(args: argparse.Namespace) -> int:
     data = _load_json(args.payload)
     if not isinstance(data, dict):
         raise ConfigError(f"{args.payload}: expected a webhook payload (a JSON object)")
-    result = asyncio.run(plan.plan(args.event, data, rules, datetime.now(UTC)))
+    now = datetime.now(UTC)
+
+    async def run() -> dict[str, Any]:
+        if not args.pypi:
+            return await plan.plan(args.event, data, rules, now)
+        from bot.adapters.account_lookup import open_accounts
+
+        async with open_accounts(*index_urls()) as accounts:
+            return await plan.plan(args.event, data, rules, now, accounts)
+
+    result = asyncio.run(run())
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0
 
@@ -143,12 +154,16 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         )
     repo, repo_rules = _one_repo(rules, args.repo)
     blind = not args.keep_labels
-    rows = backtest.run(issues, repo_rules, repo, blind=blind)
+    evidence = None
+    if args.pypi:
+        evidence = asyncio.run(_recovery_evidence(issues, repo_rules, repo, blind))
+    rows = backtest.run(issues, repo_rules, repo, blind=blind, evidence=evidence)
     changes = None
     if args.compare:
         old_rules = _rules(args.compare)
         old_repo = old_rules.for_repo(repo) or next(iter(old_rules.repositories.values()))
-        changes = backtest.compare(backtest.run(issues, old_repo, repo, blind=blind), rows)
+        old_rows = backtest.run(issues, old_repo, repo, blind=blind, evidence=evidence)
+        changes = backtest.compare(old_rows, rows)
     if args.format == "text":
         print(backtest.report(rows, rules_path, changes, args.compare), end="")
         return 0
@@ -158,6 +173,16 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         print(json.dumps({"changes": [c.to_json() for c in changes]}, ensure_ascii=False))
     print(json.dumps({"summary": backtest.summary(rows)}, ensure_ascii=False))
     return 0
+
+
+async def _recovery_evidence(issues: Any, repo_rules: Any, repo: str, blind: bool) -> Any:
+    from bot.adapters.account_lookup import open_accounts
+    from bot.runtime import backtest
+
+    async with open_accounts(*index_urls()) as accounts:
+        return await backtest.recovery_evidence(
+            issues, repo_rules, repo, accounts, datetime.now(UTC), blind=blind
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -195,6 +220,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan.add_argument("event", help="the X-GitHub-Event name, e.g. issues")
     plan.add_argument("payload", help="the delivery's JSON body")
     plan.add_argument("--rules", help="rules file (default: $BOT_RULES or rules.yaml)")
+    plan.add_argument(
+        "--pypi",
+        action="store_true",
+        help="ask the index ($PYPI_URL, $TEST_PYPI_URL) about a recovery request's account",
+    )
     plan.set_defaults(func=cmd_plan)
     backtest = sub.add_parser("backtest", help="run the rules over exported issues")
     backtest.add_argument(
@@ -207,6 +237,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     backtest.add_argument("--keep-labels", action="store_true", help="let the issues' labels count")
     backtest.add_argument(
         "--compare", metavar="OLD_RULES", help="also run these rules and list what changes"
+    )
+    backtest.add_argument(
+        "--pypi",
+        action="store_true",
+        help="ask the index ($PYPI_URL, $TEST_PYPI_URL) about each recovery request's account",
     )
     backtest.add_argument(
         "--format",

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_PYPI_URL = "https://pypi.org"
+DEFAULT_TEST_PYPI_URL = "https://test.pypi.org"
 
 
 class ConfigError(Exception):
@@ -34,6 +35,7 @@ class Settings:
     api_url: str = DEFAULT_API_URL
     rules_path: str = "rules.yaml"
     pypi_url: str = DEFAULT_PYPI_URL
+    test_pypi_url: str = DEFAULT_TEST_PYPI_URL
     dry_run: bool = False
     # Where conditional-request state is kept between runs (None: not kept).
     cache_dir: str | None = None
@@ -89,6 +91,16 @@ def _private_key(env: Mapping[str, str]) -> str | None:
     return text
 
 
+def index_urls(env: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """PYPI_URL and TEST_PYPI_URL alone, for the commands that ask nothing else (`plan`,
+    `backtest` with `--pypi`)."""
+    env = os.environ if env is None else env
+    return (
+        _url(env, "PYPI_URL", DEFAULT_PYPI_URL),
+        _url(env, "TEST_PYPI_URL", DEFAULT_TEST_PYPI_URL),
+    )
+
+
 def from_env(env: Mapping[str, str] | None = None, *, dry_run: bool = False) -> Settings:
     env = os.environ if env is None else env
     port_text = env.get("PORT", "").strip() or "8000"
@@ -119,6 +131,7 @@ def from_env(env: Mapping[str, str] | None = None, *, dry_run: bool = False) -> 
         api_url=_url(env, "GITHUB_API_URL", DEFAULT_API_URL),
         rules_path=env.get("BOT_RULES", "").strip() or "rules.yaml",
         pypi_url=_url(env, "PYPI_URL", DEFAULT_PYPI_URL),
+        test_pypi_url=_url(env, "TEST_PYPI_URL", DEFAULT_TEST_PYPI_URL),
         # No credentials means nothing can be written: dry-run.
         dry_run=dry_run or not (token or app_id),
         cache_dir=_cache_dir(env),

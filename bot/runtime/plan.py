@@ -3,7 +3,9 @@ a delivery (every feature: commands, lifecycle, triage, names).
 
 Offline means no GitHub and no PyPI: the issue is taken as the payload shows it, with no
 earlier comments or events; a person's role is judged from the author association the payload
-shows; searches and PyPI lookups give no answer (the name report says what it could not check).
+shows; searches and PyPI lookups give no answer (the recovery note says what it could not
+check). With `accounts` (`plan --pypi`), the recovery note and triage ask the index about the
+account; GitHub is still not asked.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from bot.core.recognition import skip_reason
 from bot.core.reconcile import difference
 from bot.core.rules import Rules
 from bot.core.trigger import Trigger
-from bot.features.base import Situation
+from bot.features.base import AccountFacts, Situation
 from bot.features.triage.decide import missing_items
 from bot.runtime.reconcile import OfflineLookups, decide, wanted_by
 from bot.runtime.service import repository
@@ -36,7 +38,13 @@ def _associations(data: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
-async def plan(event: str, data: Mapping[str, Any], rules: Rules, now: datetime) -> dict[str, Any]:
+async def plan(
+    event: str,
+    data: Mapping[str, Any],
+    rules: Rules,
+    now: datetime,
+    accounts: AccountFacts | None = None,
+) -> dict[str, Any]:
     repo = repository(data)
     repo_rules = rules.for_repo(repo)
     result: dict[str, Any] = {"event": event, "action": data.get("action"), "repository": repo}
@@ -56,7 +64,7 @@ async def plan(event: str, data: Mapping[str, Any], rules: Rules, now: datetime)
     issue = Issue.from_api(issue_data, repo or "")
     snapshot = Snapshot(issue, History(bot_login=rules.bot.login))
     situation = Situation(snapshot, trigger, repo_rules, now, repo or "")
-    decided = await decide(situation, OfflineLookups(_associations(data)))
+    decided = await decide(situation, OfflineLookups(_associations(data), accounts))
     todo = difference(decided.plan, snapshot)
     verdict = situation.verdict
     category = verdict.category
@@ -85,4 +93,5 @@ async def plan(event: str, data: Mapping[str, Any], rules: Rules, now: datetime)
             {"feature": o.feature, "by": o.by, **o.action.to_json()} for o in decided.plan.overruled
         ],
         "failed": decided.failed,
+        "index": "asked" if accounts is not None else "not asked (offline; --pypi asks it)",
     }

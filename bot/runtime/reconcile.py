@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 import gidgethub
 
+from bot.adapters.account_lookup import AccountLookup
 from bot.adapters.github import AmbiguousWrite, Api
 from bot.adapters.name_lookup import NameLookup
 from bot.adapters.permissions import Permissions
 from bot.core.model import History, Issue, Snapshot
 from bot.core.reconcile import Plan, Proposal, difference, merge
+from bot.core.recovery import Account, RepoFacts
 from bot.core.roles import MAINTAINER_ASSOCIATIONS
 from bot.core.rules import RepoRules
 from bot.core.trigger import Trigger
 from bot.features import FEATURES
-from bot.features.base import Feature, NameFacts, Situation
+from bot.features.base import AccountFacts, Feature, NameFacts, Situation
 from bot.runtime.apply import Applied, Budget, apply
 from bot.runtime.logs import event
 from bot.runtime.metrics import Metrics
@@ -31,6 +33,10 @@ from bot.runtime.metrics import Metrics
 log = logging.getLogger(__name__)
 
 GITHUB_ERRORS = (gidgethub.GitHubException, AmbiguousWrite, OSError, TimeoutError)
+GITHUB_UNREACHABLE = "GitHub could not be reached"
+OFFLINE = "not looked up (offline)"
+# What the index would have said, when `plan` or `backtest` ran without `--pypi`.
+OFFLINE_INDEX = "not looked up (offline; `--pypi` asks the index)"
 
 
 class GitHubLookups:
@@ -45,12 +51,16 @@ class GitHubLookups:
         rules: RepoRules,
         permissions: Permissions,
         names: NameLookup | None = None,
+        accounts: AccountLookup | None = None,
     ) -> None:
         self.api = api
         self.repo = repo
         self.rules = rules
         self.permissions = permissions
         self._names = names
+        # Once per piece of work: triage and the recovery note ask about the same account,
+        # and an index that failed the first is not asked again by the second.
+        self._accounts = OncePerWork(accounts) if accounts is not None else None
         self._labels: tuple[str, ...] | None = None
 
     async def role(self, login: str) -> str:
@@ -82,15 +92,75 @@ class GitHubLookups:
     def names(self) -> NameFacts | None:
         return self._names if self.rules.name_intelligence.enabled else None
 
+    def accounts(self) -> AccountFacts | None:
+        if self._accounts is None or not self.rules.recovery_evidence.enabled:
+            return None
+        return self._accounts
+
+    async def repository(self, owner: str, name: str) -> tuple[RepoFacts | None, str | None]:
+        try:
+            data = await self.api.repository(owner, name)
+        except GITHUB_ERRORS as exc:
+            event(log, "repository lookup failed", level=logging.WARNING, error=_error(exc))
+            return None, GITHUB_UNREACHABLE
+        if data is None:
+            return None, None
+        found = RepoFacts.from_api(data)
+        return (found, None) if found is not None else (None, "GitHub's answer was unexpected")
+
+    async def public_member(self, org: str, login: str) -> tuple[bool | None, str | None]:
+        try:
+            return await self.api.public_member(org, login), None
+        except GITHUB_ERRORS as exc:
+            event(log, "membership lookup failed", level=logging.WARNING, error=_error(exc))
+            return None, GITHUB_UNREACHABLE
+
+
+class OncePerWork:
+    """An account service whose answers, good or not, are kept for one piece of work."""
+
+    def __init__(self, service: AccountFacts) -> None:
+        self._service = service
+        self._answers: dict[tuple[str, bool, int], Account] = {}
+
+    def index_url(self, test: bool) -> str:
+        return self._service.index_url(test)
+
+    async def account(self, username: str, *, test: bool, limit: int) -> Account:
+        key = (username.lower(), test, limit)
+        if key not in self._answers:
+            self._answers[key] = await self._service.account(username, test=test, limit=limit)
+        found = self._answers[key]
+        return found if found.username == username else replace(found, username=username)
+
+
+class OfflineAccounts:
+    """The account service of `plan` and `backtest` without an index to ask: nothing is
+    known, and the note says so."""
+
+    def index_url(self, test: bool) -> str:
+        return "https://test.pypi.org" if test else "https://pypi.org"
+
+    async def account(self, username: str, *, test: bool, limit: int) -> Account:
+        return Account(username, test, error=OFFLINE_INDEX)
+
 
 class OfflineLookups:
-    """Lookups without any network, for `plan` and `backtest`: a person's role is judged from
-    the author association the delivery shows; searches and PyPI give no answer."""
+    """Lookups without GitHub, for `plan` and `backtest`: a person's role is judged from the
+    author association the delivery shows; searches give no answer; PyPI's account facts come
+    from the index only when the command was given one (`--pypi`), and the note says what
+    was not looked up."""
 
     online = False
 
-    def __init__(self, associations: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        associations: Mapping[str, str] | None = None,
+        accounts: AccountFacts | None = None,
+    ) -> None:
         self.associations = {k.lower(): v for k, v in (associations or {}).items()}
+        # PyPI's account facts, when `plan --pypi` or `backtest --pypi` may ask the index.
+        self._accounts = accounts or OfflineAccounts()
 
     async def role(self, login: str) -> str:
         association = self.associations.get(login.lower(), "NONE")
@@ -110,6 +180,15 @@ class OfflineLookups:
 
     def names(self) -> NameFacts | None:
         return None
+
+    def accounts(self) -> AccountFacts | None:
+        return self._accounts
+
+    async def repository(self, owner: str, name: str) -> tuple[RepoFacts | None, str | None]:
+        return None, OFFLINE
+
+    async def public_member(self, org: str, login: str) -> tuple[bool | None, str | None]:
+        return None, OFFLINE
 
 
 async def read_snapshot(

@@ -16,9 +16,11 @@ import aiohttp
 import cachetools
 from gidgethub import sansio
 
+from bot.adapters.account_lookup import AccountLookup
 from bot.adapters.github import Api, CacheFile, GitHub, RetryPolicy
 from bot.adapters.name_lookup import NameLookup
 from bot.adapters.permissions import Permissions
+from bot.adapters.pypi import PyPIClient
 from bot.core.model import Issue, is_bot
 from bot.core.rules import Rules
 from bot.core.trigger import Trigger
@@ -118,6 +120,7 @@ class Service:
         )
         self.names: NameLookup | None = None
         self.reports = Reports(self)  # the queue reports: the dashboard, the /report page
+        self.accounts: AccountLookup | None = None
         # Scheduled work, on for `serve`: the sweep (rules: lifecycle.sweep_interval_minutes)
         # and the refresh of PyPI's project names.
         self.background = background
@@ -139,10 +142,15 @@ class Service:
             self.cache_file = CacheFile(self.settings.cache_dir, self.settings)
             loaded = self.cache_file.load(self.github.cache)
             event(log, "github: conditional-request cache loaded", entries=loaded)
-        if any(r.name_intelligence.enabled for r in self.rules.repositories.values()):
-            self.names = NameLookup.for_index(
-                self.session, self.settings.pypi_url, clock=self.clock
-            )
+        repos = self.rules.repositories.values()
+        # One client for PyPI, so the name report and the recovery note share its circuit
+        # breaker: when PyPI is down, neither keeps asking.
+        pypi = PyPIClient(self.session, self.settings.pypi_url)
+        if any(r.recovery_evidence.enabled for r in repos):
+            test_pypi = PyPIClient(self.session, self.settings.test_pypi_url)
+            self.accounts = AccountLookup(pypi, test_pypi, clock=self.clock)
+        if any(r.name_intelligence.enabled for r in repos):
+            self.names = NameLookup(pypi, clock=self.clock)
             if self.background:
                 self._tasks.append(asyncio.create_task(self.names.keep_index_fresh(), name="names"))
         self.queue.start()
@@ -255,7 +263,9 @@ class Service:
         key = issue_key(repo, number)
         if listed is not None and self.worked_at.get(key, float("-inf")) >= (listed_at or 0.0):
             listed = None  # worked on since it was listed: read it afresh
-        lookups = reconcile.GitHubLookups(api, repo, repo_rules, self.permissions, self.names)
+        lookups = reconcile.GitHubLookups(
+            api, repo, repo_rules, self.permissions, self.names, self.accounts
+        )
         try:
             return await reconcile.work(
                 api,

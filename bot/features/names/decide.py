@@ -24,7 +24,7 @@ from bot.core.names import (
 )
 from bot.core.pypi import ProjectFacts, abandoned_by_release_rule
 from bot.core.rules import NameIntelligence, RepoRules
-from bot.core.text import escape, redact_urls
+from bot.core.text import dated, escape, link_url, redact_urls
 
 MARKER = "name-report"
 
@@ -86,23 +86,6 @@ class Findings:
         return None
 
 
-def _when(value: datetime, now: datetime) -> str:
-    days = max(0, (now - value).days)
-    if days < 60:
-        ago = "today" if days == 0 else f"{days} day{'s' * (days != 1)} ago"
-    elif days < 730:
-        ago = f"{days // 30} months ago"
-    else:
-        ago = f"{days // 365} years ago"
-    return f"{value:%Y-%m-%d} ({ago})"
-
-
-def _url(raw: str) -> str:
-    """A URL from PyPI made safe inside a markdown link and a table cell: no credentials, and
-    no "@" (a mention), "|", "<", ">" or space left unencoded."""
-    return quote(redact_urls(raw), safe=":/?#[]!$&'*+,;=%~-._")
-
-
 def _project_link(name: str, index_url: str) -> str:
     return f"[{escape(name, code=True, limit=100)}]({index_url}/project/{quote(name, safe='')}/)"
 
@@ -126,7 +109,7 @@ def _facts_rows(f: Findings, now: datetime, index_url: str) -> list[tuple[str, s
         rows.append(
             (
                 "Uploads",
-                f"first {_when(facts.first_upload, now)}, last {_when(facts.last_upload, now)}",
+                f"first {dated(facts.first_upload, now)}, last {dated(facts.last_upload, now)}",
             )
         )
     rows.append(("Files", "yes" if facts.has_files else "**none** (no release has files)"))
@@ -135,9 +118,9 @@ def _facts_rows(f: Findings, now: datetime, index_url: str) -> list[tuple[str, s
     else:
         rows.append(("PEP 541", "**not abandoned**: released in the last 12 months"))
     if facts.home_page:
-        rows.append(("Home page", f"<{_url(facts.home_page)}>"))
+        rows.append(("Home page", f"<{link_url(facts.home_page)}>"))
     if facts.source_url and facts.source_url != facts.home_page:
-        rows.append(("Source", f"<{_url(facts.source_url)}>"))
+        rows.append(("Source", f"<{link_url(facts.source_url)}>"))
     return rows
 
 

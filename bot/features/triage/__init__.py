@@ -4,15 +4,17 @@ what is missing and what happens next; look again when the requester edits or an
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.core import markers
+from bot.core.recognition import skip_reason
 from bot.core.reconcile import Proposal
+from bot.core.recovery import account_key, on_test_pypi, requested_username
 from bot.core.roles import MAINTAINER_ASSOCIATIONS
 from bot.core.rules import RepoRules
 from bot.core.trigger import ISSUE_COMMENT, ISSUES, Trigger
 from bot.features.base import Feature, Lookups, Situation, is_maintainer_or_author
-from bot.features.triage.decide import MARKER
+from bot.features.triage.decide import MARKER, AccountCheck, comment_state
 from bot.features.triage.decide import decide as triage
 
 NAME = "triage"
@@ -32,6 +34,7 @@ def wants(trigger: Trigger, rules: RepoRules) -> bool:
 class Facts:
     pool_load: Mapping[str, int] | None = None
     queue_count: int | None = None
+    account: AccountCheck | None = None
 
 
 async def gather(situation: Situation, lookups: Lookups) -> Facts | None:
@@ -40,11 +43,12 @@ async def gather(situation: Situation, lookups: Lookups) -> Facts | None:
         lookups, trigger.sender, rules, issue.author
     ):
         return None  # an edit by someone else is not the request's
+    account = await _account(situation, lookups)
     category = situation.verdict.category
     if category is None or not trigger.first_sort:
-        return Facts()
+        return Facts(account=account)
     if markers.find(situation.snapshot.history, MARKER) is not None:
-        return Facts()  # sorted already: the queue position and the assignee are chosen
+        return Facts(account=account)  # sorted already: the assignee and queue are chosen
     pool_load = None
     assign = category.assign
     if assign is not None and assign.pool and not issue.assignees:
@@ -60,7 +64,36 @@ async def gather(situation: Situation, lookups: Lookups) -> Facts | None:
         queue_count = await lookups.search_count(
             f'repo:{situation.repo} is:issue is:open label:"{category.label}" created:<{created}'
         )
-    return Facts(pool_load, queue_count)
+    return Facts(pool_load, queue_count, account)
+
+
+async def _account(situation: Situation, lookups: Lookups) -> AccountCheck | None:
+    """For a recovery request: the PyPI account it names and, unless the comment already
+    says what the index said of that account, what the index says now. The index's facts
+    come from the same cached service the recovery note asks; when it cannot be reached,
+    the status is None and the comment says nothing about the account."""
+    settings = situation.rules.recovery_evidence
+    snapshot, category = situation.snapshot, situation.verdict.category
+    if (
+        not settings.enabled
+        or category is None
+        or category.name != settings.category
+        or skip_reason(snapshot.issue, situation.rules) is not None
+    ):
+        return None
+    username = requested_username(snapshot.issue, settings, snapshot.parsed)
+    if username is None:
+        return None
+    test = on_test_pypi(
+        snapshot.issue, snapshot.history, situation.rules, situation.verdict, snapshot.parsed
+    )
+    check = AccountCheck(account_key(username, test), username, "TestPyPI" if test else "PyPI")
+    old = comment_state(snapshot.history)
+    accounts = lookups.accounts()
+    if (old is not None and old.account_key == check.key) or accounts is None:
+        return check  # told already (decide keeps it), or no index to ask
+    found = await accounts.account(username, test=test, limit=settings.max_projects)
+    return replace(check, status=found.status)
 
 
 def propose(situation: Situation, facts: Facts) -> Proposal:
@@ -71,6 +104,7 @@ def propose(situation: Situation, facts: Facts) -> Proposal:
         verdict=situation.verdict,
         pool_load=facts.pool_load,
         queue_count=facts.queue_count,
+        account=facts.account,
     )
     return Proposal(NAME, plan.actions)
 

@@ -19,8 +19,9 @@ from bot.core.forms import (
     normalize_heading,
     placeholders_in,
 )
-from bot.core.model import Issue, Snapshot
+from bot.core.model import History, Issue, Snapshot
 from bot.core.recognition import Found, Verdict, matches, recognise, skip_reason
+from bot.core.recovery import EMAIL_ONLY, UNKNOWN
 from bot.core.rules import Category, Form, RepoRules
 from bot.core.text import Markdown, defuse_mentions, escape, render
 from bot.core.trigger import ISSUE_COMMENT, Trigger
@@ -101,6 +102,18 @@ _THANKS_FOR_REPLY = (
 
 
 @dataclass(frozen=True)
+class AccountCheck:
+    """The PyPI account a recovery request names, as triage knows it: which one (`key`:
+    username and index) and, when the index could tell, its status (`bot.core.recovery`:
+    UNKNOWN, EMAIL_ONLY or FOUND; None: not checked this time)."""
+
+    key: str
+    username: str
+    index: str = "PyPI"
+    status: str | None = None
+
+
+@dataclass(frozen=True)
 class CommentState:
     category: str | None = None
     missing: tuple[str, ...] = ()
@@ -110,6 +123,8 @@ class CommentState:
     replied: bool = False  # the author answered in a comment while things were missing
     next_steps: bool = False
     awaiting: str | None = None  # AWAITING_SET: triage put the awaiting label on; then DONE
+    account_key: str | None = None  # the PyPI account checked (recovery requests)
+    account: str | None = None  # what the index said of it (AccountCheck.status)
 
     def to_json(self) -> dict:
         return {
@@ -134,7 +149,21 @@ class CommentState:
             replied=bool(data.get("replied")),
             next_steps=bool(data.get("next_steps")),
             awaiting=data.get("awaiting") if isinstance(data.get("awaiting"), str) else None,
+            account_key=_text(data.get("account_key")),
+            account=_text(data.get("account")),
         )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def comment_state(history: History) -> CommentState | None:
+    """The state of the triage comment, or None when there is none yet."""
+    comment = markers.find(history, MARKER)
+    if comment is None:
+        return None
+    return CommentState.from_json(markers.read(comment.body, MARKER) or {})
 
 
 def render_comment(state: CommentState, issue: Issue, rules: RepoRules) -> str | None:
@@ -164,6 +193,14 @@ def render_comment(state: CommentState, issue: Issue, rules: RepoRules) -> str |
         sections.append(render(rules.replies[rules.triage.complete_note], fields))
     if not state.missing and state.next_steps and category is not None and category.complete_reply:
         sections.append(render(rules.replies[category.complete_reply], fields))
+    email_only = rules.recovery_evidence.email_only_reply
+    if (
+        not state.missing
+        and state.next_steps
+        and state.account == EMAIL_ONLY
+        and email_only in rules.replies
+    ):
+        sections.append(render(rules.replies[email_only], fields))
     if state.queue is not None and rules.triage.queue_position.enabled:
         sections.append(render(rules.replies[rules.triage.queue_position.reply], fields))
     if not sections:
@@ -179,11 +216,13 @@ def decide(
     verdict: Verdict | None = None,
     pool_load: Mapping[str, int] | None = None,
     queue_count: int | None = None,
+    account: AccountCheck | None = None,
 ) -> Plan:
     """Everything triage wants for the issue as it is now. The trigger only says whether the
     issue is being sorted for the first time (opened, or caught up by the sweep) and whether
     the requester just spoke; everything else is read from the snapshot, so working the same
-    delivery twice wants the same things. `verdict` is `recognise(...)` if the caller has it."""
+    delivery twice wants the same things. `verdict` is `recognise(...)` if the caller has it.
+    `account`: the PyPI account of a recovery request, when the caller looked it up."""
     issue, history, parsed = snapshot.issue, snapshot.history, snapshot.parsed
     verdict = verdict or recognise(issue, rules, parsed)
     skipped = skip_reason(issue, rules)
@@ -219,6 +258,18 @@ def decide(
         if category is None or verdict.skip_verification
         else missing_items(category, issue, parsed)
     )
+    # What the index said of the account: now, or as the comment said it of the same one.
+    account_key = account_status = None
+    if account is not None and account.status is not None:
+        account_key, account_status = account.key, account.status
+    elif account is not None and old is not None and old.account_key == account.key:
+        account_key, account_status = old.account_key, old.account
+    if account is not None and account_status == UNKNOWN and not verdict.skip_verification:
+        shown = Markdown(escape(account.username, code=True, limit=60))
+        item = render(
+            rules.recovery_evidence.unknown_username, {"username": shown, "index": account.index}
+        )
+        missing = (*missing, item)
     awaiting = rules.triage.awaiting_label
     start_wait = bool(missing) and comment is None and not requester_spoke
     if start_wait:
@@ -294,6 +345,8 @@ def decide(
             if stop_wait and started_by_triage
             else (old.awaiting if old is not None else None)
         ),
+        account_key=account_key,
+        account=account_status,
     )
     text = render_comment(state, issue, rules)
     if text is not None and (comment is not None or not requester_spoke):
