@@ -33,11 +33,18 @@ class Metrics:
         self.queue_depth = Gauge(
             "bot_queue_depth", "Deliveries waiting or being worked", registry=self.registry
         )
-        self.rate_limit_remaining = Gauge(
-            "bot_github_rate_limit_remaining",
-            "GitHub rate-limit points left, as last reported",
-            registry=self.registry,
-        )
+        # Registered when GitHub first reports it: a 0 before any call reads as exhausted.
+        self._rate_limit_remaining: Gauge | None = None
+
+    def rate_limit_remaining(self, points: int) -> None:
+        """GitHub's last word on the rate-limit points left (its x-ratelimit-remaining)."""
+        if self._rate_limit_remaining is None:
+            self._rate_limit_remaining = Gauge(
+                "bot_github_rate_limit_remaining",
+                "GitHub rate-limit points left, as last reported",
+                registry=self.registry,
+            )
+        self._rate_limit_remaining.set(points)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
