@@ -99,6 +99,7 @@ class Fault:
     reset_connection: bool
     probability: float = 1.0  # chance that a matching request fails (seeded: reproducible)
     after: bool = False  # the request is carried out first: GitHub acted, the answer is lost
+    until: asyncio.Event | None = None  # the request is held until this is set
 
     def matches(self, method: str, path: str) -> bool:
         return self.method in ("*", method) and bool(self.path_regex.search(path))
@@ -819,6 +820,7 @@ class FakeGitHub:
         reset_connection: bool = False,
         probability: float = 1.0,
         after: bool = False,
+        until: asyncio.Event | None = None,
     ) -> Fault:
         """Make the next ``times`` requests matching ``method`` ("*" = any) and
         ``path_regex`` (searched in the path, without query) fail.
@@ -828,7 +830,8 @@ class FakeGitHub:
         ``after``: the request is carried out, then its answer replaced by the failure (or the
         connection dropped): GitHub acted, but the client cannot know.
 
-        ``status=None`` with a ``delay`` just slows the real response down.  ``body``: a dict
+        ``status=None`` with a ``delay`` just slows the real response down; with ``until``
+        (an event) it holds the request until the test sets the event.  ``body``: a dict
         or list (JSON) or str; by default ``{"message": <reason>}``.  ``reset_connection``
         drops the TCP connection without answering.  Faults are consumed in insertion order;
         ``times=None`` never runs out.
@@ -844,6 +847,7 @@ class FakeGitHub:
             reset_connection=reset_connection,
             probability=probability,
             after=after,
+            until=until,
         )
         self.faults.append(fault)
         return fault
@@ -1261,6 +1265,8 @@ class FakeGitHub:
             resource = "search" if path.startswith("/search/") else "core"
             fault = self._take_fault(method, path)
             if fault is not None and not fault.after:
+                if fault.until is not None:
+                    await fault.until.wait()
                 if fault.delay:
                     await asyncio.sleep(fault.delay)
                 if fault.reset_connection:

@@ -15,7 +15,6 @@ from typing import Any
 import gidgethub
 
 from bot.adapters.github import AmbiguousWrite, Api
-from bot.adapters.name_lookup import NameLookup
 from bot.adapters.permissions import Permissions
 from bot.core.model import History, Issue, Snapshot
 from bot.core.reconcile import Plan, Proposal, difference, merge
@@ -44,7 +43,7 @@ class GitHubLookups:
         repo: str,
         rules: RepoRules,
         permissions: Permissions,
-        names: NameLookup | None = None,
+        names: NameFacts | None = None,
     ) -> None:
         self.api = api
         self.repo = repo

@@ -22,6 +22,7 @@ from bot.adapters.permissions import Permissions
 from bot.core.model import Issue, is_bot
 from bot.core.rules import Rules
 from bot.core.trigger import Trigger
+from bot.features.base import NameFacts
 from bot.runtime import reconcile
 from bot.runtime.apply import Budget
 from bot.runtime.config import Settings
@@ -93,9 +94,12 @@ class Service:
         policy: RetryPolicy | None = None,
         clock: Callable[[], float] = time.time,
         concurrency: int = 8,
-        background: bool = False,
         cache_size: int = CACHE_OBJECTS,
+        github: Any = None,
+        names: NameFacts | None = None,
     ) -> None:
+        """`github` and `names` stand in for GitHub and PyPI (`bot demo` plays both
+        offline, see bot.adapters.offline); by default `start` connects to the real ones."""
         self.settings = settings
         self.rules = rules
         self.policy = policy
@@ -107,39 +111,56 @@ class Service:
             maxsize=SEEN_MAX, ttl=SEEN_TTL_SECONDS, timer=clock
         )
         self.session: aiohttp.ClientSession | None = None
-        self.github: GitHub | None = None
+        self.github: GitHub | None = github
         self.permissions = Permissions()
-        self.names: NameLookup | None = None
-        # Scheduled work, on for `serve`: the sweep (rules: lifecycle.sweep_interval_minutes)
-        # and the refresh of PyPI's project names.
-        self.background = background
+        self.names: NameFacts | None = names
+        # Scheduled work (`start_scheduled`, for `serve` once it listens): the sweep (rules:
+        # lifecycle.sweep_interval_minutes) and the refresh of PyPI's project names.
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopped = False
 
     async def start(self) -> None:
         self.session = aiohttp.ClientSession()
-        self.github = GitHub(
-            self.settings,
-            self.session,
-            policy=self.policy,
-            metrics=self.metrics,
-            clock=self.clock,
-            # Room for a sweep of pypi/support (some thousand open issues: pages and
-            # timelines), so the next pass over it is mostly 304s; about 50 MB at most.
-            cache_size=self.cache_size,
-        )
-        if any(r.name_intelligence.enabled for r in self.rules.repositories.values()):
+        if self.github is None:
+            self.github = GitHub(
+                self.settings,
+                self.session,
+                policy=self.policy,
+                metrics=self.metrics,
+                clock=self.clock,
+                # Room for a sweep of pypi/support (some thousand open issues: pages and
+                # timelines), so the next pass over it is mostly 304s; about 50 MB at most.
+                cache_size=self.cache_size,
+            )
+        if self.names is None and any(
+            r.name_intelligence.enabled for r in self.rules.repositories.values()
+        ):
             self.names = NameLookup.for_index(
                 self.session, self.settings.pypi_url, clock=self.clock
             )
-            if self.background:
-                self._tasks.append(asyncio.create_task(self.names.keep_index_fresh(), name="names"))
         self.queue.start()
-        if self.background:
-            from bot.runtime.sweep import periodic_sweep
 
-            self._tasks.append(asyncio.create_task(periodic_sweep(self), name="periodic-sweep"))
+    def start_scheduled(self) -> None:
+        """Start the scheduled work of `serve`: the index of PyPI's project names, kept
+        fresh, and the periodic sweep."""
+        from bot.runtime.sweep import periodic_sweep
+
+        if isinstance(self.names, NameLookup):
+            self._tasks.append(asyncio.create_task(self.names.keep_index_fresh(), name="names"))
+        self._tasks.append(asyncio.create_task(periodic_sweep(self), name="periodic-sweep"))
+
+    @property
+    def stopping(self) -> bool:
+        """Shutting down: deliveries are refused (503) while queued work finishes."""
+        return not self.queue.accepting
 
     async def stop(self, grace: float = 25.0) -> None:
+        """Refuse new work, give queued work up to `grace` seconds, then close. A second
+        call does nothing (`serve` stops the service itself, then the app's cleanup asks)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self.queue.accepting = False  # from now on deliveries get 503
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

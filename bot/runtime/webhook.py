@@ -60,6 +60,9 @@ def _error(status: int, message: str) -> web.Response:
 
 async def webhook(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
+    if service.stopping:
+        # GitHub lists a 503 as a failed delivery, to be redelivered once the bot is back.
+        return _error(503, "shutting down")
     if request.content_length is not None and request.content_length > MAX_BODY:
         return _error(413, "payload larger than 25 MiB")
     if request.content_type != "application/json":
@@ -137,7 +140,7 @@ async def healthz(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     return web.json_response(
         {
-            "status": "ok" if service.queue.accepting else "stopping",
+            "status": "stopping" if service.stopping else "ok",
             "dry_run": service.settings.dry_run,
             "queue_depth": service.queue.depth,
             "repositories": sorted(service.rules.repositories),
