@@ -183,11 +183,11 @@ class Service:
         """Decide at once what becomes of a verified delivery; queue it if there is work.
         Returns the outcome: queued, duplicate, ignored."""
         data = sansio_event.data
-        outcome, why = self._triage_delivery(sansio_event)
+        outcome, why, trigger = self._triage_delivery(sansio_event)
         if outcome == "queued":
+            assert trigger is not None
             repo, number = repository(data), issue_number(data)
             assert repo is not None and number is not None
-            trigger = Trigger.from_delivery(sansio_event.event, data)
             self.seen[sansio_event.delivery_id] = True
             self.queue.submit(
                 Job(
@@ -206,25 +206,29 @@ class Service:
                 repository=repository(data),
                 why=why,
             )
-        self.metrics.deliveries.labels(event_label(sansio_event.event), outcome).inc()
+        self.metrics.delivery(event_label(sansio_event.event), outcome)
         return outcome
 
-    def _triage_delivery(self, sansio_event: sansio.Event) -> tuple[str, str | None]:
+    def _triage_delivery(
+        self, sansio_event: sansio.Event
+    ) -> tuple[str, str | None, Trigger | None]:
+        """(outcome, why it is ignored, the trigger of a queued delivery)."""
         if sansio_event.delivery_id in self.seen:
-            return "duplicate", None
+            return "duplicate", None, None
         data = sansio_event.data
         repo_rules = self.rules.for_repo(repository(data))
         if repo_rules is None:
-            return "ignored", "the repository is not in the rules file"
+            return "ignored", "the repository is not in the rules file", None
         sender = data.get("sender") if isinstance(data.get("sender"), Mapping) else {}
         if self.rules.bot.ignore_other_bots and is_bot(sender.get("login"), sender.get("type")):
-            return "ignored", "sent by a bot"
+            return "ignored", "sent by a bot", None
         if issue_number(data) is None:
-            return "ignored", "not about an issue"
+            return "ignored", "not about an issue", None
         trigger = Trigger.from_delivery(sansio_event.event, data)
         if not reconcile.wanted_by(trigger, repo_rules):
-            return "ignored", f"no feature acts on {sansio_event.event}.{trigger.action} here"
-        return "queued", None
+            why = f"no feature acts on {sansio_event.event}.{trigger.action} here"
+            return "ignored", why, None
+        return "queued", None, trigger
 
     async def api_for(self, installation_id: int | None) -> Api:
         assert self.github is not None, "the service is not started"
@@ -299,7 +303,7 @@ class Service:
             if outcome == "failed":
                 # Forget it, so that a redelivery from GitHub's UI is worked again.
                 self.seen.pop(sansio_event.delivery_id, None)
-            self.metrics.deliveries.labels(event_label(sansio_event.event), outcome).inc()
+            self.metrics.delivery(event_label(sansio_event.event), outcome)
             event(
                 log,
                 "delivery worked",
