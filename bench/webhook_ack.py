@@ -11,6 +11,10 @@ routing, queueing, the 202 - is measured alone); and the bot doing its work too.
 
 Goals: the accept path at least 0.6 of the bare throughput (issue #15); with the work, half
 the bare throughput and p99 under 10 ms at 500 requests/s (the first measurement's goals).
+Each server is CPU-bound in the closed loop, so its throughput is one over its CPU time per
+request; that CPU time is printed too, and the accept path's goal is judged on it, because it
+hardly moves when other processes share the machine (req/s does: a starved generator caps the
+bare handler's, which flatters the ratio).
 
 Processes: the server under test runs in a child pinned to a CPU of its own (as one production
 worker); the load generator runs here and the fake GitHub in a third process, on the other
@@ -286,6 +290,9 @@ async def measure(kind: str, port: int, pids, server_cpu: int, phases, connectio
     after = usage(pids, server_cpu)
     # CPU time per request: unlike req/s, hardly moved by other work on the machine.
     figures["cpu_us"] = 1e6 * (after[1] - before[1]) / len(closed)
+    # A server below ~90% of its CPU in the closed loop was held back by something else (the
+    # generator starved by other processes): its req/s is not its capacity.
+    figures["saturated"] = (after[1] - before[1]) / (after[0] - before[0]) >= 0.9
     line = f"{kind:4} closed loop, {connections} connections: {figures['rps']:6.0f} req/s, "
     print(line + f"server CPU {figures['cpu_us']:.0f} us/request   " + shares(before, after))
     if kind == "bot":
@@ -326,11 +333,16 @@ async def main(args: argparse.Namespace) -> None:
         results["ack"] = await measure("ack", port, [pid, None, me], cpus[0], phases, args.n)
     ack, bare = results["ack"], results["bare"]
     yes = {True: "yes", False: "no"}
-    ratio = ack["rps"] / bare["rps"]
+    ratio, by_cpu = ack["rps"] / bare["rps"], bare["cpu_us"] / ack["cpu_us"]
+    trust = (
+        ""
+        if bare["saturated"] and ack["saturated"]
+        else " (a server was not saturated: read the CPU figure)"
+    )
     print(
-        f"accept path/bare throughput {ratio:.2f} (goal >= {GOAL_ACK_RATIO}: "
-        f"{yes[ratio >= GOAL_ACK_RATIO]}); by CPU per request {bare['cpu_us'] / ack['cpu_us']:.2f}"
-        f"; p99 at {RATE}/s {ack['p99']:.2f} ms"
+        f"accept path/bare: throughput {ratio:.2f}{trust}, CPU per request {by_cpu:.2f} "
+        f"(goal >= {GOAL_ACK_RATIO}: {yes[by_cpu >= GOAL_ACK_RATIO]}); "
+        f"p99 at {RATE}/s {ack['p99']:.2f} ms"
     )
     if args.accept_only:
         return
