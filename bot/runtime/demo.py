@@ -17,7 +17,9 @@ import logging
 import re
 import secrets
 import textwrap
+import urllib.parse
 import uuid
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -147,7 +149,7 @@ def _repository(name: str) -> dict[str, Any]:
 
 
 def _user(login: str) -> dict[str, Any]:
-    return {"login": login, "id": abs(hash(login)) % 10**6, "type": "User"}
+    return {"login": login, "id": zlib.crc32(login.encode()), "type": "User"}
 
 
 def _issue(number: int, title: str, body: str, login: str, now: datetime) -> dict[str, Any]:
@@ -239,7 +241,7 @@ def describe_write(method: str, path: str, body: Any) -> list[str]:
     if path.endswith("/labels") and method == "POST":
         return ["add the labels: " + ", ".join(map(str, body.get("labels", [])))]
     if tail[-2] == "labels" and method == "DELETE":
-        return [f"remove the label {tail[-1]!r}"]
+        return [f"remove the label {urllib.parse.unquote(tail[-1])!r}"]
     if path.endswith("/assignees"):
         who = ", ".join("@" + str(u) for u in body.get("assignees", []))
         return [f"{'assign' if method == 'POST' else 'unassign'} {who}"]
