@@ -3,8 +3,18 @@ against a bare aiohttp handler (reads the body, answers 202) on the same machine
 
     python bench/webhook_ack.py            # 8,000 closed-loop requests, 10 s at 500/s
     python bench/webhook_ack.py --quick    # 200 requests, 1 s at 500/s: a CI smoke run
+    python bench/webhook_ack.py --accept-only   # the bare handler and the accept path only
 
-Goal (the issue): at least half the bare throughput, and p99 under 10 ms at 500 requests/s.
+Three servers get the same requests: the bare handler; the bot acknowledging only (its work
+queue takes each job and drops it, so the accept path - size, content type, signature, JSON,
+routing, queueing, the 202 - is measured alone); and the bot doing its work too.
+
+Goals: the accept path at least 0.6 of the bare throughput (issue #15); with the work, half
+the bare throughput and p99 under 10 ms at 500 requests/s (the first measurement's goals).
+Each server is CPU-bound in the closed loop, so its throughput is one over its CPU time per
+request; that CPU time is printed too, and the accept path's goal is judged on it, because it
+hardly moves when other processes share the machine (req/s does: a starved generator caps the
+bare handler's, which flatters the ratio).
 
 Processes: the server under test runs in a child pinned to a CPU of its own (as one production
 worker); the load generator runs here and the fake GitHub in a third process, on the other
@@ -50,11 +60,13 @@ from bot.core.rules import load_rules
 from bot.runtime import logs
 from bot.runtime.service import Service
 from bot.runtime.webhook import make_app
+from bot.runtime.workqueue import Job, QueueFull, WorkQueue
 from tests.conftest import BOT_LOGIN, FAST, REPO, TOKEN, headers_for, payload, settings_for
 from tests.fake_github import DEFAULT_NOW, FakeGitHub
 from tests.test_forms import ACCOUNT_RECOVERY
 
 RATE = 500
+GOAL_ACK_RATIO = 0.6
 GOAL_RATIO, GOAL_P99_MS = 0.5, 10.0
 TITLE = "Account recovery request"  # triaged: a label and two comments (triage, the note)
 
@@ -62,6 +74,17 @@ TITLE = "Account recovery request"  # triaged: a label and two comments (triage,
 async def _bare(request: web.Request) -> web.Response:
     await request.read()
     return web.Response(status=202)
+
+
+class _Dropping(WorkQueue):
+    """A work queue that takes every job and drops it: the accept path, measured alone."""
+
+    def start(self) -> None:
+        pass
+
+    def submit(self, job: Job) -> None:
+        if not self.accepting:
+            raise QueueFull("shutting down")
 
 
 def serve(pipe, cpu: set[int], kind: str, arg) -> None:
@@ -78,7 +101,10 @@ def serve(pipe, cpu: set[int], kind: str, arg) -> None:
         logs.setup(stream=open(os.devnull, "w"))  # noqa: SIM115 (open as long as the process)
         settings = settings_for(SimpleNamespace(url=arg))  # arg: the fake's URL, all it reads
         rules = load_rules(settings.rules_path)
-        app = make_app(Service(settings, rules, policy=FAST, clock=DEFAULT_NOW.timestamp))
+        service = Service(settings, rules, policy=FAST, clock=DEFAULT_NOW.timestamp)
+        if kind == "ack":
+            service.queue = _Dropping()
+        app = make_app(service)
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -247,7 +273,7 @@ def shares(before: list[float], after: list[float]) -> str:
 
 def errors(answers: list[tuple[int, bytes]], kind: str) -> Counter:
     def ok(status: int, body: bytes) -> bool:
-        return status == 202 and (kind == "bare" or b'"status": "queued"' in body)
+        return status == 202 and (kind == "bare" or b'"status":"queued"' in body.replace(b" ", b""))
 
     return Counter(f"{s} {b[:60].decode(errors='replace')}" for s, b in answers if not ok(s, b))
 
@@ -261,8 +287,14 @@ async def measure(kind: str, port: int, pids, server_cpu: int, phases, connectio
     before = usage(pids, server_cpu)
     seconds, answers = await closed_loop(port, closed, connections)
     figures, bad = {"rps": len(closed) / seconds}, bad + errors(answers, kind)
-    line = f"{kind:4} closed loop, {connections} connections: {figures['rps']:6.0f} req/s   "
-    print(line + shares(before, usage(pids, server_cpu)))
+    after = usage(pids, server_cpu)
+    # CPU time per request: unlike req/s, hardly moved by other work on the machine.
+    figures["cpu_us"] = 1e6 * (after[1] - before[1]) / len(closed)
+    # A server below ~90% of its CPU in the closed loop was held back by something else (the
+    # generator starved by other processes): its req/s is not its capacity.
+    figures["saturated"] = (after[1] - before[1]) / (after[0] - before[0]) >= 0.9
+    line = f"{kind:4} closed loop, {connections} connections: {figures['rps']:6.0f} req/s, "
+    print(line + f"server CPU {figures['cpu_us']:.0f} us/request   " + shares(before, after))
     if kind == "bot":
         print("     backlog {} (worked off in {:.1f} s)".format(*await drain(port)))
     before = usage(pids, server_cpu)
@@ -297,18 +329,36 @@ async def main(args: argparse.Namespace) -> None:
     results, me = {}, os.getpid()
     with child("bare", server) as (pid, port):
         results["bare"] = await measure("bare", port, [pid, None, me], cpus[0], phases, args.n)
+    with child("ack", server, "http://127.0.0.1:9") as (pid, port):  # no work: no GitHub
+        results["ack"] = await measure("ack", port, [pid, None, me], cpus[0], phases, args.n)
+    ack, bare = results["ack"], results["bare"]
+    yes = {True: "yes", False: "no"}
+    ratio, by_cpu = ack["rps"] / bare["rps"], bare["cpu_us"] / ack["cpu_us"]
+    trust = (
+        ""
+        if bare["saturated"] and ack["saturated"]
+        else " (a server was not saturated: read the CPU figure)"
+    )
+    print(
+        f"accept path/bare: throughput {ratio:.2f}{trust}, CPU per request {by_cpu:.2f} "
+        f"(goal >= {GOAL_ACK_RATIO}: {yes[by_cpu >= GOAL_ACK_RATIO]}); "
+        f"p99 at {RATE}/s {ack['p99']:.2f} ms"
+    )
+    if args.accept_only:
+        return
     with (
         child("fake", fake, len(requests)) as (fake_pid, fake_port),
         child("bot", server, f"http://127.0.0.1:{fake_port}") as (pid, port),
     ):
         pids = [pid, fake_pid, me]
         results["bot"] = await measure("bot", port, pids, cpus[0], phases, args.n)
-    bot, bare = results["bot"], results["bare"]
-    ratio, yes = bot["rps"] / bare["rps"], {True: "yes", False: "no"}
+    bot = results["bot"]
+    ratio = bot["rps"] / bare["rps"]
     print(
-        f"bot/bare throughput {ratio:.2f} (goal >= {GOAL_RATIO}: {yes[ratio >= GOAL_RATIO]}); "
-        f"bot p99 at {RATE}/s {bot['p99']:.2f} ms, {bot['p99'] / bare['p99']:.1f}x bare "
-        f"(goal < {GOAL_P99_MS:g} ms: {yes[bot['p99'] < GOAL_P99_MS]})"
+        f"with the work: bot/bare throughput {ratio:.2f} (goal >= {GOAL_RATIO}: "
+        f"{yes[ratio >= GOAL_RATIO]}); bot p99 at {RATE}/s {bot['p99']:.2f} ms, "
+        f"{bot['p99'] / bare['p99']:.1f}x bare (goal < {GOAL_P99_MS:g} ms: "
+        f"{yes[bot['p99'] < GOAL_P99_MS]})"
     )
 
 
@@ -316,4 +366,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small counts (CI smoke run)")
     parser.add_argument("-n", type=int, default=16, help="closed-loop connections (16)")
+    parser.add_argument(
+        "--accept-only", action="store_true", help="the bare handler and the accept path only"
+    )
     asyncio.run(main(parser.parse_args()))

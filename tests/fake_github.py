@@ -101,6 +101,7 @@ class Fault:
     reset_connection: bool
     probability: float = 1.0  # chance that a matching request fails (seeded: reproducible)
     after: bool = False  # the request is carried out first: GitHub acted, the answer is lost
+    until: asyncio.Event | None = None  # the request is held until this is set
 
     def matches(self, method: str, path: str) -> bool:
         return self.method in ("*", method) and bool(self.path_regex.search(path))
@@ -840,6 +841,7 @@ class FakeGitHub:
         reset_connection: bool = False,
         probability: float = 1.0,
         after: bool = False,
+        until: asyncio.Event | None = None,
     ) -> Fault:
         """Make the next ``times`` requests matching ``method`` ("*" = any) and
         ``path_regex`` (searched in the path, without query) fail.
@@ -849,7 +851,8 @@ class FakeGitHub:
         ``after``: the request is carried out, then its answer replaced by the failure (or the
         connection dropped): GitHub acted, but the client cannot know.
 
-        ``status=None`` with a ``delay`` just slows the real response down.  ``body``: a dict
+        ``status=None`` with a ``delay`` just slows the real response down; with ``until``
+        (an event) it holds the request until the test sets the event.  ``body``: a dict
         or list (JSON) or str; by default ``{"message": <reason>}``.  ``reset_connection``
         drops the TCP connection without answering.  Faults are consumed in insertion order;
         ``times=None`` never runs out.
@@ -865,6 +868,7 @@ class FakeGitHub:
             reset_connection=reset_connection,
             probability=probability,
             after=after,
+            until=until,
         )
         self.faults.append(fault)
         return fault
@@ -1498,6 +1502,8 @@ class FakeGitHub:
     ) -> web.StreamResponse | None:
         """Carry out an injected fault: a delay, a dropped connection, a status (None: the
         request goes on as usual after the delay)."""
+        if fault.until is not None:
+            await fault.until.wait()
         if fault.delay:
             await asyncio.sleep(fault.delay)
         if fault.reset_connection:

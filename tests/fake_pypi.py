@@ -1,7 +1,7 @@
-"""A fake PyPI for tests: the JSON API per project (with its `ownership`), the Simple API v1
-JSON index, user profile pages and the XML-RPC method `user_packages`, shaped as Warehouse
-serves them (warehouse/legacy/api/json.py, warehouse/legacy/api/xmlrpc/views.py,
-warehouse/accounts/views.py).
+"""A fake PyPI for tests: the JSON API per project (with its `ownership`), the Simple API's
+index as JSON (v1) or as PEP 503's HTML page, user profile pages and the XML-RPC method
+`user_packages`, shaped as Warehouse serves them (warehouse/legacy/api/json.py,
+warehouse/legacy/api/xmlrpc/views.py, warehouse/accounts/views.py).
 
     fake = FakePyPI()
     fake.add_user("alice-py")
@@ -12,7 +12,9 @@ warehouse/accounts/views.py).
 
 Knobs (change them at any time): ``delay`` (seconds before answering), ``status``
 (answer every request with this HTTP status), ``garbage`` (answer 200 with a body that
-is not JSON), ``index_content_type``, ``rpc_raw`` (the XML-RPC answer's bytes, as they are).
+is not JSON), ``index_content_type``, ``index_format`` ("negotiated": JSON when the
+Accept header asks for it, else HTML, as PyPI does; "html": HTML whatever is asked, as many
+mirrors and proxies do), ``rpc_raw`` (the XML-RPC answer's bytes, as they are).
 ``requests`` records (method, path, headers).
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import html
 import json
 import xmlrpc.client
 from typing import Any
@@ -85,6 +88,7 @@ class FakePyPI:
         self.status: int | None = None
         self.garbage = False
         self.index_content_type = SIMPLE_JSON
+        self.index_format = "negotiated"
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         # Raw JSON documents by normalised name, sent as they are (chunked: without a length).
         self.raw: dict[str, bytes] = {}
@@ -215,8 +219,11 @@ class FakePyPI:
         etag = self.etag
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304, headers={"ETag": etag})
-        if SIMPLE_JSON not in request.headers.get("Accept", ""):
-            return web.Response(text="<html>simple</html>", content_type="text/html")
+        if self.index_format == "html" or SIMPLE_JSON not in request.headers.get("Accept", ""):
+            return web.Response(
+                text=simple_html(self.index_names),
+                headers={"ETag": etag, "Content-Type": "text/html; charset=utf-8"},
+            )
         body = {
             "meta": {"api-version": "1.1", "_last-serial": 12345},
             "projects": [{"name": n, "_last-serial": i} for i, n in enumerate(self.index_names)],
@@ -225,3 +232,19 @@ class FakePyPI:
             body=json.dumps(body).encode(),
             headers={"ETag": etag, "Content-Type": self.index_content_type},
         )
+
+
+def simple_html(names: list[str]) -> str:
+    """PEP 503's index page, as pip and mirrors know it."""
+    from bot.core.names import normalize
+
+    links = "\n".join(
+        f'    <a href="/simple/{html.escape(normalize(n))}/">{html.escape(n)}</a><br/>'
+        for n in names
+    )
+    return (
+        "<!DOCTYPE html>\n<html>\n  <head>\n"
+        '    <meta name="pypi:repository-version" content="1.0">\n'
+        "    <title>Simple index</title>\n  </head>\n  <body>\n"
+        f"{links}\n  </body>\n</html>\n"
+    )

@@ -330,7 +330,7 @@ def test_the_start_up_line_shows_urls_without_credentials():
         lines = []
         while child.stderr is not None and (line := child.stderr.readline()):
             lines.append(line)
-            if '"starting"' in line:
+            if '"listening"' in line:
                 break
     finally:
         child.terminate()

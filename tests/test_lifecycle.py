@@ -344,6 +344,19 @@ def test_the_start_label_starts_the_clock():
     assert [a.kind for a in actions] == ["add_labels", "set_comment"]
 
 
+def test_with_the_pep541_command_disabled_and_no_start_label_the_clock_is_off():
+    clock_rules = replace(RULES.lifecycle.reachability, start_label=None)
+    rules = replace(
+        RULES,
+        commands=replace(RULES.commands, disabled=("pep541",)),
+        lifecycle=replace(RULES.lifecycle, reachability=clock_rules),
+    )
+    snapshot = Snapshot(pep541(), History((STAFF, clock([43, 29, 15])), (), bot_login=BOT))
+    assert not rules.reachability_clock_on
+    assert lifecycle.reachability_clock(snapshot.issue, snapshot.history, rules, NOW) == []
+    assert lifecycle.reachability_clock(snapshot.issue, snapshot.history, RULES, NOW) != []
+
+
 def test_no_overdue_while_the_owner_is_being_reached():
     assert decide(pep541(), [clock([5])]) == []
 

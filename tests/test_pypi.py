@@ -12,6 +12,7 @@ from bot.adapters.pypi import (
     NameIndexRefresher,
     PyPIClient,
     PyPIUnavailable,
+    _parse_simple_html,
 )
 from bot.core.names import NameIndex
 from bot.core.pypi import ProjectFacts, abandoned_by_release_rule
@@ -214,7 +215,11 @@ async def test_all_names_with_etag(client: PyPIClient, fake: FakePyPI) -> None:
     names, etag = await client.all_names()
     assert names == ["Foo_Bar", "empty", "gh-only", "FlaskPlus", "nsbi"]
     assert etag == fake.etag
-    assert fake.requests[-1][2]["Accept"] == "application/vnd.pypi.simple.v1+json"
+    # JSON first; the HTML page of PEP 503 if that is all the index serves.
+    assert fake.requests[-1][2]["Accept"] == (
+        "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, "
+        "text/html;q=0.1"
+    )
 
     assert await client.all_names(etag) == (None, etag)
     assert fake.requests[-1][2]["If-None-Match"] == etag
@@ -225,9 +230,39 @@ async def test_all_names_with_etag(client: PyPIClient, fake: FakePyPI) -> None:
     assert new_etag != etag
 
 
-async def test_all_names_rejects_html(client: PyPIClient, fake: FakePyPI) -> None:
-    fake.index_content_type = "text/html"
-    with pytest.raises(PyPIUnavailable, match="text/html"):
+async def test_an_index_that_serves_only_pep_503_html_loads(
+    client: PyPIClient, fake: FakePyPI, tmp_path
+) -> None:
+    fake.index_format = "html"  # devpi, bandersnatch, Artifactory and many proxies
+    fake.index_names.append('we"ird\\n&ame')
+    names, etag = await client.all_names()
+    assert names == ["Foo_Bar", "empty", "gh-only", "FlaskPlus", "nsbi", 'we"ird\\n&ame']
+    assert etag == fake.etag
+    refresher = NameIndexRefresher(client, cache_path=tmp_path / "names.idx")
+    assert await refresher.refresh() is True
+    assert refresher.index.exists("foo-bar") and refresher.index.similar("nsbl") == ["nsbi"]
+    assert await refresher.refresh() is False and refresher.last_refresh_ok  # a 304
+
+
+def test_pep_503_pages_as_mirrors_write_them():
+    page = b"""<html><head><title>Simple Index</title></head><body>
+    <h1>devpi: root/pypi</h1><a href="/+login">Log in</a>
+    <a href="/root/pypi/+simple/zope-interface/">zope.interface</a>
+    <a href='Foo_Bar/'>Foo_Bar</a><br>
+    <a href="caf%C3%A9/">caf\xc3\xa9</a>
+    <a href="https://mirror.example/simple/a-b/">A.B</a>
+    </body></html>"""
+    assert _parse_simple_html(page) == ["zope.interface", "Foo_Bar", "caf\xe9", "A.B"]
+    with pytest.raises(ValueError, match="not a PEP 503 index"):
+        _parse_simple_html(b'<html><a href="/login">Sign in</a></html>')  # a proxy's page
+
+
+async def test_all_names_refuses_what_is_no_index(client: PyPIClient, fake: FakePyPI) -> None:
+    fake.index_content_type = "text/plain"
+    with pytest.raises(PyPIUnavailable, match="text/plain"):
+        await client.all_names()
+    fake.index_content_type = "text/html"  # the JSON document, labelled HTML
+    with pytest.raises(PyPIUnavailable, match="not a PEP 503 index"):
         await client.all_names()
 
 

@@ -102,6 +102,48 @@ def test_a_reference_to_an_undefined_reply_is_an_error():
     assert any("reply 'nowhere'" in x for x in errors(text))
 
 
+def test_defaults_that_need_declarations_say_which_and_how():
+    bare = "repositories:\n  me/test:\n    labels: [bug]\n"
+    lines = errors(bare)
+    assert len(lines) == 8
+    assert (
+        "rules.yaml:2: me/test: lifecycle.awaiting_response.nudge_reply is 'nudge' (its "
+        "default), a reply that is not defined: add a reply 'nudge' under replies, or set "
+        "lifecycle.awaiting_response.nudge_reply to a reply you define"
+    ) in lines
+    assert (
+        "rules.yaml:2: me/test: triage.awaiting_label is 'status: awaiting response' (its "
+        "default), a label that is not declared: add 'status: awaiting response' to the "
+        "repository's labels, or set triage.awaiting_label to a label you declare"
+    ) in lines
+    pep541 = [x for x in lines if "pep541_" in x]
+    assert len(pep541) == 2
+    assert all(
+        x.endswith("or turn the PEP 541 clock off with commands.disabled: [pep541]") for x in pep541
+    )
+    # With the clock off, its replies are not needed; set keys are named as set.
+    lines = errors(
+        bare + "    commands: {disabled: [pep541]}\n    triage: {awaiting_label: bug2}\n"
+    )
+    assert not [x for x in lines if "pep541" in x] and len(lines) == 6
+    assert "me/test: triage.awaiting_label uses label 'bug2', which is not in the" in lines[-1]
+
+
+def test_init_writes_a_valid_commented_file_and_never_overwrites(tmp_path):
+    path = tmp_path / "rules-test.yaml"
+    result = run_bot("init", "octo-org/widgets", "--output", str(path), env={})
+    assert result.returncode == 0, result.stderr
+    text = path.read_text()
+    assert text.startswith("# Rules for octo-org/widgets") and text.count("\n    # ") >= 5
+    rules = load_rules(path)  # what `check` runs
+    assert list(rules.repositories) == ["octo-org/widgets"]
+    assert f"python -m bot check {path}" in result.stderr
+    again = run_bot("init", "octo-org/other", "--output", str(path), env={})
+    assert again.returncode == 1
+    assert again.stderr == f"error: {path} exists already; init never overwrites a file\n"
+    assert path.read_text() == text
+
+
 def test_check_command_prints_file_line_messages_and_exits_1(tmp_path):
     bad = tmp_path / "rules.yaml"
     bad.write_text(MINIMAL.replace("    labels:", "    lables:"))

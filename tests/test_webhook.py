@@ -63,6 +63,18 @@ async def test_healthz_and_metrics(bot):
     text = await response.text()
     for series in ("bot_deliveries_total", "bot_queue_depth", "bot_github_requests_total"):
         assert series in text
+    # Unknown until GitHub reports it: a 0 before any call would read as exhausted.
+    assert "bot_github_rate_limit_remaining" not in text
+
+
+async def test_rate_limit_gauge_shows_what_github_reported(bot):
+    await bot.deliver("issues", incomplete_pep541())
+    await bot.settle()
+    text = await (await bot.client.get("/metrics")).text()
+    remaining = [
+        line for line in text.splitlines() if line.startswith("bot_github_rate_limit_remaining ")
+    ]
+    assert len(remaining) == 1 and 0 < float(remaining[0].split()[1]) < 5000
 
 
 async def test_ping_is_200(bot):

@@ -224,7 +224,7 @@ class _GitHubAPI(gidgethub.aiohttp.GitHubAPI):
             self._count(method, str(status))
             remaining = rheaders.get("x-ratelimit-remaining")
             if self.metrics is not None and remaining is not None and remaining.isdigit():
-                self.metrics.rate_limit_remaining.set(int(remaining))
+                self.metrics.rate_limit_remaining(int(remaining))
             return status, rheaders, rbody
 
     def _count(self, method: str, status: str) -> None:

@@ -1,6 +1,6 @@
-"""A small, defensive PyPI client: project facts (JSON API), every project name (Simple API
-v1 JSON), whether an account exists (its profile page) and its projects (the XML-RPC method
-`user_packages`), behind a circuit breaker.
+"""A small, defensive PyPI client: project facts (JSON API), every project name (the Simple
+API, as JSON or as PEP 503's HTML page), whether an account exists (its profile page) and its
+projects (the XML-RPC method `user_packages`), behind a circuit breaker.
 
 Every failure - timeout, connection error, 5xx, 429, an unexpected status, a body that
 is not what PyPI sends - surfaces as one exception, :class:`PyPIUnavailable`. After
@@ -20,13 +20,15 @@ import re
 import time
 import xmlrpc.client
 from collections.abc import Callable, Iterator, Mapping
+from functools import partial
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 import aiohttp
 import yarl
 
-from bot.core.names import NameIndex, NameIndexCorrupt, is_valid_project_name
+from bot.core.names import NameIndex, NameIndexCorrupt, is_valid_project_name, normalize
 from bot.core.pypi import ProjectFacts
 from bot.core.recovery import is_valid_username
 from bot.core.text import redact_urls
@@ -42,6 +44,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+# The Simple API's HTML page (PEP 503): what mirrors and proxies (devpi, bandersnatch,
+# Artifactory, many corporate proxies) serve, often only that. JSON is asked for first.
+SIMPLE_HTML = ("text/html", "application/vnd.pypi.simple.v1+html")
+SIMPLE_ACCEPT = f"{SIMPLE_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
 USER_AGENT = "pypi-support-bot (+https://github.com/pypi/support)"
 
 
@@ -200,7 +206,7 @@ class PyPIClient:
 
         With *etag*, a conditional request: ``(None, etag)`` means unchanged (304).
         """
-        headers = {"Accept": SIMPLE_JSON}
+        headers = {"Accept": SIMPLE_ACCEPT}
         if etag:
             headers["If-None-Match"] = etag
         url = f"{self.base_url}/simple/"
@@ -210,13 +216,18 @@ class PyPIClient:
             )
             if status == 304:
                 return None, etag
-            content_type = resp_headers.get("Content-Type", "").split(";")[0].strip().lower()
-            if content_type not in (SIMPLE_JSON, "application/json"):
+            content_type, _, params = resp_headers.get("Content-Type", "").partition(";")
+            content_type = content_type.strip().lower()
+            if content_type in (SIMPLE_JSON, "application/json"):
+                parse = _parse_simple_index
+            elif content_type in SIMPLE_HTML:
+                parse = partial(_parse_simple_html, encoding=_charset(params))
+            else:
                 raise PyPIUnavailable(f"{url} answered {content_type or 'no content type'}")
             try:
                 # ~30 MB for all of PyPI: keep the event loop free while scanning it.
-                names = await asyncio.to_thread(_parse_simple_index, body)
-            except (ValueError, UnicodeDecodeError) as exc:
+                names = await asyncio.to_thread(parse, body)
+            except (ValueError, UnicodeDecodeError, LookupError) as exc:
                 raise PyPIUnavailable(f"bad Simple API response: {exc}") from None
             return names, resp_headers.get("ETag")
 
@@ -416,6 +427,58 @@ def _parse_simple_index(body: bytes) -> list[str]:
             names.append(json.loads(b'"' + raw + b'"'))
         else:
             names.append(raw.decode("utf-8"))
+    return names
+
+
+def _charset(params: str) -> str:
+    for param in params.split(";"):
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip('"')
+    return "utf-8"
+
+
+class _ProjectLinks(HTMLParser):
+    """The anchors of a PEP 503 index page: (text, href) each."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[tuple[str, str]] = []
+        self._href: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._href = next((v or "" for k, v in attrs if k == "href"), "")
+            self._text = []
+
+    def handle_data(self, data: str) -> None:
+        if self._href is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._href is not None:
+            self.links.append(("".join(self._text).strip(), self._href))
+            self._href = None
+
+
+def _parse_simple_html(body: bytes, encoding: str = "utf-8") -> list[str]:
+    """Project names from PEP 503's page: each anchor's text is a project's name, and the
+    last part of its link is that name, normalised. Anchors that are not (a proxy's login
+    page, a mirror's navigation) are left out; a page with none is not an index."""
+    parser = _ProjectLinks()
+    text = body.decode(encoding, errors="replace")
+    for start in range(0, len(text), 1 << 20):  # in pieces: no second copy of 30 MB
+        parser.feed(text[start : start + (1 << 20)])
+    parser.close()
+    names = []
+    for name, href in parser.links:
+        path = urlsplit(href).path.rstrip("/")
+        last = unquote(path.rsplit("/", 1)[-1])
+        if name and normalize(last) == normalize(name):
+            names.append(name)
+    if not names:
+        raise ValueError("an HTML page without project links (not a PEP 503 index)")
     return names
 
 

@@ -305,6 +305,15 @@ class RepoRules:
     def category(self, name: str | None) -> Category | None:
         return next((c for c in self.categories if c.name == name), None)
 
+    @property
+    def reachability_clock_on(self) -> bool:
+        """Whether the PEP 541 reachability clock can start here: by `/pep541 contacted`,
+        unless that command is disabled, or by `lifecycle.reachability.start_label`."""
+        return (
+            "pep541" not in self.commands.disabled
+            or self.lifecycle.reachability.start_label is not None
+        )
+
 
 @dataclass(frozen=True)
 class BotSettings:
@@ -345,16 +354,40 @@ COMMAND_NAMES = (
 
 def _cross_references(name: str, repo: RepoRules) -> Iterator[tuple[str, str]]:
     """References between sections: labels, replies and categories must be declared.
-    Yields (the text referred to, message), so the error can point at the reference's line."""
+    Yields (the text referred to, message), so the error can point at the reference's line.
+    A key left at a default that names an undeclared label or reply says so, and how to
+    declare it: that is the usual mistake in a first rules file."""
     labels = set(repo.labels)
     categories = {c.name for c in repo.categories}
 
-    def label(ref: str | None, where: str) -> Iterator[str]:
-        if ref is not None and ref not in labels:
+    def label(ref: str | None, where: str, default: str | None = None) -> Iterator[str]:
+        if ref is None or ref in labels:
+            return
+        if ref == default:
+            yield (
+                ref,
+                (
+                    f"{where} is {ref!r} (its default), a label that is not declared: add {ref!r} "
+                    f"to the repository's labels, or set {where} to a label you declare"
+                ),
+            )
+        else:
             yield ref, f"{where} uses label {ref!r}, which is not in the repository's labels"
 
-    def reply(ref: str | None, where: str) -> Iterator[str]:
-        if ref is not None and ref not in repo.replies:
+    def reply(
+        ref: str | None, where: str, default: str | None = None, off: str = ""
+    ) -> Iterator[str]:
+        if ref is None or ref in repo.replies:
+            return
+        if ref == default:
+            yield (
+                ref,
+                (
+                    f"{where} is {ref!r} (its default), a reply that is not defined: add a reply "
+                    f"{ref!r} under replies, or set {where} to a reply you define{off}"
+                ),
+            )
+        else:
             yield ref, f"{where} uses reply {ref!r}, which is not defined under replies"
 
     def category(ref: str | None, where: str) -> Iterator[str]:
@@ -379,12 +412,14 @@ def _cross_references(name: str, repo: RepoRules) -> Iterator[tuple[str, str]]:
         for lab in m.labels:
             yield from label(lab, f"misfiling {m.name!r}")
         yield from reply(m.reply, f"misfiling {m.name!r}")
-    t = repo.triage
-    yield from label(t.awaiting_label, "triage.awaiting_label")
-    yield from reply(t.verification_reply, "triage.verification_reply")
-    yield from reply(t.complete_note, "triage.complete_note")
+    t, t0 = repo.triage, Triage()
+    yield from label(t.awaiting_label, "triage.awaiting_label", t0.awaiting_label)
+    yield from reply(t.verification_reply, "triage.verification_reply", t0.verification_reply)
+    yield from reply(t.complete_note, "triage.complete_note", t0.complete_note)
     if t.queue_position.enabled:
-        yield from reply(t.queue_position.reply, "triage.queue_position")
+        yield from reply(
+            t.queue_position.reply, "triage.queue_position.reply", t0.queue_position.reply
+        )
     cmds = repo.commands
     for cmd in (*cmds.author_may, *cmds.disabled, *cmds.aliases):
         if cmd not in COMMAND_NAMES:
@@ -395,23 +430,36 @@ def _cross_references(name: str, repo: RepoRules) -> Iterator[tuple[str, str]]:
     for team in cmds.teams:
         if team.count("/") != 1:
             yield team, f"commands.teams: {team!r} must be written ORG/TEAM-SLUG"
-    life = repo.lifecycle
-    yield from label(life.maintainer_response.label, "lifecycle.maintainer_response.label")
+    life, life0 = repo.lifecycle, Lifecycle()
+    yield from label(
+        life.maintainer_response.label,
+        "lifecycle.maintainer_response.label",
+        life0.maintainer_response.label,
+    )
     for lab in life.exempt.labels:
         yield from label(lab, "lifecycle.exempt.labels")
-    yield from reply(life.awaiting_response.nudge_reply, "lifecycle.awaiting_response")
-    yield from reply(life.awaiting_response.close_reply, "lifecycle.awaiting_response")
-    wait = life.awaiting_response
+    wait, wait0 = life.awaiting_response, life0.awaiting_response
+    yield from reply(wait.nudge_reply, "lifecycle.awaiting_response.nudge_reply", wait0.nudge_reply)
+    yield from reply(wait.close_reply, "lifecycle.awaiting_response.close_reply", wait0.close_reply)
     if wait.close_after_days < wait.nudge_after_days:
         yield (
             "close_after_days",
             "lifecycle.awaiting_response: close_after_days is before nudge_after_days",
         )
-    clock = life.reachability
+    clock, clock0 = life.reachability, life0.reachability
     yield from label(clock.start_label, "lifecycle.reachability.start_label")
     yield from label(clock.ready_label, "lifecycle.reachability.ready_label")
-    yield from reply(clock.reminder_reply, "lifecycle.reachability")
-    yield from reply(clock.ready_reply, "lifecycle.reachability")
+    if repo.reachability_clock_on:
+        off = ", or turn the PEP 541 clock off with commands.disabled: [pep541]"
+        yield from reply(
+            clock.reminder_reply,
+            "lifecycle.reachability.reminder_reply",
+            clock0.reminder_reply,
+            off,
+        )
+        yield from reply(
+            clock.ready_reply, "lifecycle.reachability.ready_reply", clock0.ready_reply, off
+        )
     intel = repo.name_intelligence
     if intel.enabled:
         yield from category(intel.category, "name_intelligence")

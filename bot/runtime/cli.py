@@ -1,4 +1,5 @@
-"""`python -m bot COMMAND`: serve, sweep, report, check, plan, backtest (README, "Commands")."""
+"""`python -m bot COMMAND`: serve, sweep, report, check, init, demo, plan, backtest (README,
+"Commands")."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from bot import __version__
 from bot.core.rules import Rules, RulesError, load_rules
 from bot.core.text import redact_urls
 from bot.runtime import logs
@@ -25,7 +28,7 @@ def _rules(path: str) -> Rules:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    path = args.rules or os.environ.get("BOT_RULES") or "rules.yaml"
+    path = _rules_path(args)
     try:
         rules = _rules(path)
     except RulesError as exc:
@@ -36,45 +39,55 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    from aiohttp import web
+def _rules_path(args: argparse.Namespace) -> str:
+    """--rules, else $BOT_RULES, else rules.yaml."""
+    return getattr(args, "rules", None) or os.environ.get("BOT_RULES", "").strip() or "rules.yaml"
 
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.runtime.server import serve
     from bot.runtime.service import Service
-    from bot.runtime.webhook import SERVER_OPTIONS, make_app
 
     logs.setup()
-    settings = from_env(dry_run=args.dry_run)
+    settings = replace(from_env(dry_run=args.dry_run), rules_path=_rules_path(args))
     rules = _rules(settings.rules_path)
     if settings.webhook_secret is None and not settings.dry_run:
         raise ConfigError("GITHUB_WEBHOOK_SECRET is required to serve (or use --dry-run)")
-    if settings.webhook_secret is None:
-        logs.event(
-            log,
-            "no GITHUB_WEBHOOK_SECRET: deliveries are not verified (dry-run only)",
-            level=logging.WARNING,
-        )
-    logs.event(
-        log,
-        "starting",
-        host=settings.host,
-        port=settings.port,
-        dry_run=settings.dry_run,
-        auth="app" if settings.app_id else "token" if settings.token else "none",
-        api_url=redact_urls(settings.api_url),
-        pypi_url=redact_urls(settings.pypi_url),
-        test_pypi_url=redact_urls(settings.test_pypi_url),
-        repositories=sorted(rules.repositories),
-    )
-    service = Service(settings, rules, background=True)
-    web.run_app(
-        make_app(service),
-        host=settings.host,
-        port=settings.port,
-        print=None,
-        access_log=None,
-        **SERVER_OPTIONS,  # keep-alive and header limits; run_app passes them to the server
+    asyncio.run(serve(Service(settings, rules)))
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from bot.runtime.starter import starter_rules
+
+    text = starter_rules(args.repo)
+    if args.output is None:
+        sys.stdout.write(text)
+        where = "FILE"
+    else:
+        where = args.output
+        try:
+            with open(args.output, "x", encoding="utf-8") as fh:
+                fh.write(text)
+        except FileExistsError:
+            raise ConfigError(
+                f"{args.output} exists already; init never overwrites a file"
+            ) from None
+        except OSError as exc:
+            raise ConfigError(f"{args.output}: {exc.strerror}") from None
+        print(f"wrote {args.output}", file=sys.stderr)
+    print(
+        f"next: python -m bot check {where}; then python -m bot serve --dry-run --rules {where}",
+        file=sys.stderr,
     )
     return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.runtime.demo import run_demo
+
+    rules = _rules(_rules_path(args))
+    return asyncio.run(run_demo(rules, _rules_path(args), args.repo))
 
 
 def _load_json(path: str) -> Any:
@@ -100,7 +113,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from bot.runtime.sweep import run_sweep_command
 
     logs.setup()
-    settings = from_env(dry_run=args.dry_run)
+    settings = replace(from_env(dry_run=args.dry_run), rules_path=_rules_path(args))
     rules = _rules(settings.rules_path)
     if args.repo and rules.for_repo(args.repo) is None:
         raise ConfigError(f"--repo {args.repo}: not in the rules file")
@@ -123,7 +136,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_plan(args: argparse.Namespace) -> int:
     from bot.runtime import plan
 
-    rules = _rules(args.rules or os.environ.get("BOT_RULES") or "rules.yaml")
+    rules = _rules(_rules_path(args))
     data = _load_json(args.payload)
     if not isinstance(data, dict):
         raise ConfigError(f"{args.payload}: expected a webhook payload (a JSON object)")
@@ -145,7 +158,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 def cmd_backtest(args: argparse.Namespace) -> int:
     from bot.runtime import backtest
 
-    rules_path = args.rules or os.environ.get("BOT_RULES") or "rules.yaml"
+    rules_path = _rules_path(args)
     rules = _rules(rules_path)
     issues = _load_json(args.issues)
     if not isinstance(issues, list) or not all(isinstance(i, dict) for i in issues):
@@ -185,19 +198,90 @@ async def _recovery_evidence(issues: Any, repo_rules: Any, repo: str, blind: boo
         )
 
 
+ENVIRONMENT = """\
+environment:
+  PORT, HOST           where the service listens (8000, 0.0.0.0; PORT=0: any free port)
+  GITHUB_WEBHOOK_SECRET
+                       the webhook's secret; serve requires it unless in dry-run
+  GITHUB_TOKEN         a token (Issues: read and write); or, for a GitHub App:
+  GITHUB_APP_ID        the App's id, with GITHUB_PRIVATE_KEY (the PEM text) or
+                       GITHUB_PRIVATE_KEY_PATH (a file holding it)
+  GITHUB_API_URL       the REST API (https://api.github.com; GitHub Enterprise Server: .../api/v3)
+  BOT_RULES            the rules file when --rules is not given (rules.yaml)
+  PYPI_URL             the package index, or a mirror of it (https://pypi.org)
+  TEST_PYPI_URL        TestPyPI, for TestPyPI recovery requests (https://test.pypi.org)
+  BOT_CACHE_DIR        where GitHub's answers are kept between runs (off: nowhere)
+
+Without GITHUB_TOKEN or GITHUB_APP_ID the bot runs in dry-run: it reads what it can and logs
+each write it would make. Logs are JSON lines on stderr."""
+
+
+class _Help(argparse.HelpFormatter):
+    """Descriptions wrapped to the terminal; text with line breaks (the environment) kept."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def _command(
+    sub: Any, name: str, summary: str, description: str, *, environment: bool = False
+) -> argparse.ArgumentParser:
+    return sub.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=ENVIRONMENT if environment else None,
+        formatter_class=_Help,
+    )
+
+
+def _rules_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--rules", metavar="FILE", help="the rules file (default: $BOT_RULES, else rules.yaml)"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bot", description="PyPI support tracker triage bot"
+        prog="python -m bot",
+        description="The triage bot for PyPI's support tracker: a GitHub webhook service, "
+        "and the commands to check, try and run its rules.",
+        epilog="Start with `python -m bot demo`; `python -m bot COMMAND --help` tells more.",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the webhook service")
-    serve.add_argument("--dry-run", action="store_true", help="log writes instead of making them")
+    parser.add_argument("--version", action="version", version=f"pypi-support-bot {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = _command(
+        sub,
+        "serve",
+        "run the webhook service",
+        "Run the webhook service: POST /webhook for GitHub's deliveries, GET /healthz and GET "
+        "/metrics. It also sweeps every configured repository on the rules' schedule. SIGTERM "
+        "or Ctrl-C stops it gracefully: deliveries get 503 while queued work finishes (25 s "
+        "at most).",
+        environment=True,
+    )
+    serve.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="log writes instead of making them, even with credentials",
+    )
+    _rules_option(serve)
     serve.set_defaults(func=cmd_serve)
-    sweep = sub.add_parser("sweep", help="one pass of the stale and lifecycle checks, then exit")
-    sweep.add_argument("--repo", help="only this OWNER/NAME")
+    sweep = _command(
+        sub,
+        "sweep",
+        "one pass of the stale and lifecycle checks, then exit",
+        "One pass of the stale and lifecycle checks over every configured repository (or one), "
+        "catching up new issues the bot never answered; then exit. For cron or a scheduler.",
+        environment=True,
+    )
+    sweep.add_argument("--repo", metavar="OWNER/NAME", help="only this repository")
     sweep.add_argument(
         "--dry-run", action="store_true", help="print planned actions, write nothing"
     )
+    _rules_option(sweep)
     sweep.set_defaults(func=cmd_sweep)
     report = sub.add_parser("report", help="the queue report: figures per category, from GitHub")
     report.add_argument("--repo", help="OWNER/NAME (default: the first in the rules file)")
@@ -211,28 +295,76 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.add_argument("--output", metavar="FILE", help="write here instead of to stdout")
     report.add_argument("--rules", help="rules file (default: $BOT_RULES or rules.yaml)")
     report.set_defaults(func=cmd_report)
-    check = sub.add_parser("check", help="validate a rules file")
+    check = _command(
+        sub,
+        "check",
+        "validate a rules file",
+        "Validate a rules file: exit 0, or exit 1 with one FILE:LINE: message line per problem.",
+    )
     check.add_argument(
-        "rules", nargs="?", help="path of the rules file (default: $BOT_RULES or rules.yaml)"
+        "rules", nargs="?", help="path of the rules file (default: $BOT_RULES, else rules.yaml)"
     )
     check.set_defaults(func=cmd_check)
-    plan = sub.add_parser("plan", help="what the bot would do for one delivery, offline")
+    init = _command(
+        sub,
+        "init",
+        "write a small, valid rules file for a repository",
+        "Write a small, commented rules file for OWNER/NAME to start from: it passes `check` "
+        "as it is. Try it in dry-run first: BOT_RULES=FILE python -m bot serve --dry-run.",
+    )
+    init.add_argument("repo", metavar="OWNER/NAME", help="the repository the bot will work on")
+    init.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write it to FILE, which must not exist yet (default: print it)",
+    )
+    init.set_defaults(func=cmd_init)
+    demo = _command(
+        sub,
+        "demo",
+        "watch the bot work on a few sample deliveries, offline",
+        "Start the service in dry-run on a free loopback port, send it a few signed deliveries "
+        "(a complete PEP 541 request, an incomplete one, a maintainer's /label) and print what "
+        "the bot would do with each. Offline: GitHub is played from the deliveries and PyPI "
+        "from a small built-in snapshot, so nothing is read or written outside this machine.",
+    )
+    _rules_option(demo)
+    demo.add_argument(
+        "--repo", metavar="OWNER/NAME", help="which configured repository (default: the first)"
+    )
+    demo.set_defaults(func=cmd_demo)
+    plan = _command(
+        sub,
+        "plan",
+        "what the bot would do for one delivery, offline",
+        "Print, as JSON, what the bot would do for one delivery, without GitHub: the issue as "
+        "the payload shows it, with no earlier comments, and each person's role from the "
+        "payload's author_association.",
+    )
     plan.add_argument("event", help="the X-GitHub-Event name, e.g. issues")
     plan.add_argument("payload", help="the delivery's JSON body")
-    plan.add_argument("--rules", help="rules file (default: $BOT_RULES or rules.yaml)")
+    _rules_option(plan)
     plan.add_argument(
         "--pypi",
         action="store_true",
         help="ask the index ($PYPI_URL, $TEST_PYPI_URL) about a recovery request's account",
     )
     plan.set_defaults(func=cmd_plan)
-    backtest = sub.add_parser("backtest", help="run the rules over exported issues")
+    backtest = _command(
+        sub,
+        "backtest",
+        "run the rules over exported issues",
+        "Run the triage rules over exported issues and print one JSON line per issue, then a "
+        "summary of how often the bot restored the category staff chose, and how often it "
+        "chose a wrong one.",
+    )
     backtest.add_argument(
         "issues",
         help="a JSON list of GitHub REST issue objects, or of simplified records "
         "(labels as names, author as a login, optional kind)",
     )
-    backtest.add_argument("--rules", help="rules file (default: $BOT_RULES or rules.yaml)")
+    _rules_option(backtest)
     backtest.add_argument("--repo", help="which configured repository's rules to use")
     backtest.add_argument("--keep-labels", action="store_true", help="let the issues' labels count")
     backtest.add_argument(

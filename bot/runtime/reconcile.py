@@ -16,7 +16,6 @@ import gidgethub
 
 from bot.adapters.account_lookup import AccountLookup
 from bot.adapters.github import AmbiguousWrite, Api
-from bot.adapters.name_lookup import NameLookup
 from bot.adapters.permissions import Permissions
 from bot.core.model import History, Issue, Snapshot
 from bot.core.reconcile import Plan, Proposal, difference, merge
@@ -50,7 +49,7 @@ class GitHubLookups:
         repo: str,
         rules: RepoRules,
         permissions: Permissions,
-        names: NameLookup | None = None,
+        names: NameFacts | None = None,
         accounts: AccountLookup | None = None,
     ) -> None:
         self.api = api

@@ -24,6 +24,7 @@ from bot.adapters.pypi import PyPIClient
 from bot.core.model import Issue, is_bot
 from bot.core.rules import Rules
 from bot.core.trigger import Trigger
+from bot.features.base import NameFacts
 from bot.runtime import reconcile
 from bot.runtime.apply import Budget
 from bot.runtime.config import Settings
@@ -96,9 +97,12 @@ class Service:
         policy: RetryPolicy | None = None,
         clock: Callable[[], float] = time.time,
         concurrency: int = 8,
-        background: bool = False,
         cache_size: int = CACHE_OBJECTS,
+        github: Any = None,
+        names: NameFacts | None = None,
     ) -> None:
+        """`github` and `names` stand in for GitHub and PyPI (`bot demo` plays both
+        offline, see bot.adapters.offline); by default `start` connects to the real ones."""
         self.settings = settings
         self.rules = rules
         self.policy = policy
@@ -110,7 +114,7 @@ class Service:
             maxsize=SEEN_MAX, ttl=SEEN_TTL_SECONDS, timer=clock
         )
         self.session: aiohttp.ClientSession | None = None
-        self.github: GitHub | None = None
+        self.github: GitHub | None = github
         self.cache_file: CacheFile | None = None
         self.permissions = Permissions()
         # When this process last worked each issue (monotonic): a listing read before that is
@@ -118,43 +122,50 @@ class Service:
         self.worked_at: cachetools.LRUCache[tuple[str, int], float] = cachetools.LRUCache(
             maxsize=SEEN_MAX
         )
-        self.names: NameLookup | None = None
+        self.names: NameFacts | None = names
         self.reports = Reports(self)  # the queue reports: the dashboard, the /report page
         self.accounts: AccountLookup | None = None
-        # Scheduled work, on for `serve`: the sweep (rules: lifecycle.sweep_interval_minutes)
-        # and the refresh of PyPI's project names.
-        self.background = background
+        # Scheduled work (`start_scheduled`, for `serve` once it listens): the sweep (rules:
+        # lifecycle.sweep_interval_minutes) and the refresh of PyPI's project names.
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopped = False
 
     async def start(self) -> None:
         self.session = aiohttp.ClientSession()
-        self.github = GitHub(
-            self.settings,
-            self.session,
-            policy=self.policy,
-            metrics=self.metrics,
-            clock=self.clock,
-            # Room for a sweep of pypi/support (some thousand open issues: pages and
-            # timelines), so the next pass over it is mostly 304s; about 50 MB at most.
-            cache_size=self.cache_size,
-        )
-        if self.settings.cache_dir is not None:
-            self.cache_file = CacheFile(self.settings.cache_dir, self.settings)
-            loaded = self.cache_file.load(self.github.cache)
-            event(log, "github: conditional-request cache loaded", entries=loaded)
+        if self.github is None:
+            self.github = GitHub(
+                self.settings,
+                self.session,
+                policy=self.policy,
+                metrics=self.metrics,
+                clock=self.clock,
+                # Room for a sweep of pypi/support (some thousand open issues: pages and
+                # timelines), so the next pass over it is mostly 304s; about 50 MB at most.
+                cache_size=self.cache_size,
+            )
+            if self.settings.cache_dir is not None:
+                self.cache_file = CacheFile(self.settings.cache_dir, self.settings)
+                loaded = self.cache_file.load(self.github.cache)
+                event(log, "github: conditional-request cache loaded", entries=loaded)
         repos = self.rules.repositories.values()
         # One client for PyPI, so the name report and the recovery note share its circuit
         # breaker: when PyPI is down, neither keeps asking.
         pypi = PyPIClient(self.session, self.settings.pypi_url)
-        if any(r.recovery_evidence.enabled for r in repos):
+        if self.accounts is None and any(r.recovery_evidence.enabled for r in repos):
             test_pypi = PyPIClient(self.session, self.settings.test_pypi_url)
             self.accounts = AccountLookup(pypi, test_pypi, clock=self.clock)
-        if any(r.name_intelligence.enabled for r in repos):
+        if self.names is None and any(r.name_intelligence.enabled for r in repos):
             self.names = NameLookup(pypi, clock=self.clock)
-            if self.background:
-                self._tasks.append(asyncio.create_task(self.names.keep_index_fresh(), name="names"))
         self.queue.start()
-        if self.background and not (self.settings.token or self.settings.app_id):
+
+    def start_scheduled(self) -> None:
+        """Start the scheduled work of `serve`: the index of PyPI's project names, kept
+        fresh, and the periodic sweep."""
+        from bot.runtime.sweep import periodic_sweep
+
+        if isinstance(self.names, NameLookup):
+            self._tasks.append(asyncio.create_task(self.names.keep_index_fresh(), name="names"))
+        if not (self.settings.token or self.settings.app_id):
             # Anonymous reads of a whole tracker would exhaust GitHub's 60-an-hour limit at
             # once, and nothing could be written anyway.
             event(
@@ -162,12 +173,21 @@ class Service:
                 "no GitHub credentials: the scheduled sweep is off "
                 "(`python -m bot sweep --dry-run` with a token shows what it would do)",
             )
-        elif self.background:
-            from bot.runtime.sweep import periodic_sweep
+            return
+        self._tasks.append(asyncio.create_task(periodic_sweep(self), name="periodic-sweep"))
 
-            self._tasks.append(asyncio.create_task(periodic_sweep(self), name="periodic-sweep"))
+    @property
+    def stopping(self) -> bool:
+        """Shutting down: deliveries are refused (503) while queued work finishes."""
+        return not self.queue.accepting
 
     async def stop(self, grace: float = 25.0) -> None:
+        """Refuse new work, give queued work up to `grace` seconds, then close. A second
+        call does nothing (`serve` stops the service itself, then the app's cleanup asks)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self.queue.accepting = False  # from now on deliveries get 503
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -193,11 +213,11 @@ class Service:
         """Decide at once what becomes of a verified delivery; queue it if there is work.
         Returns the outcome: queued, duplicate, ignored."""
         data = sansio_event.data
-        outcome, why = self._triage_delivery(sansio_event)
+        outcome, why, trigger = self._triage_delivery(sansio_event)
         if outcome == "queued":
+            assert trigger is not None
             repo, number = repository(data), issue_number(data)
             assert repo is not None and number is not None
-            trigger = Trigger.from_delivery(sansio_event.event, data)
             self.seen[sansio_event.delivery_id] = True
             self.queue.submit(
                 Job(
@@ -216,25 +236,29 @@ class Service:
                 repository=repository(data),
                 why=why,
             )
-        self.metrics.deliveries.labels(event_label(sansio_event.event), outcome).inc()
+        self.metrics.delivery(event_label(sansio_event.event), outcome)
         return outcome
 
-    def _triage_delivery(self, sansio_event: sansio.Event) -> tuple[str, str | None]:
+    def _triage_delivery(
+        self, sansio_event: sansio.Event
+    ) -> tuple[str, str | None, Trigger | None]:
+        """(outcome, why it is ignored, the trigger of a queued delivery)."""
         if sansio_event.delivery_id in self.seen:
-            return "duplicate", None
+            return "duplicate", None, None
         data = sansio_event.data
         repo_rules = self.rules.for_repo(repository(data))
         if repo_rules is None:
-            return "ignored", "the repository is not in the rules file"
+            return "ignored", "the repository is not in the rules file", None
         sender = data.get("sender") if isinstance(data.get("sender"), Mapping) else {}
         if self.rules.bot.ignore_other_bots and is_bot(sender.get("login"), sender.get("type")):
-            return "ignored", "sent by a bot"
+            return "ignored", "sent by a bot", None
         if issue_number(data) is None:
-            return "ignored", "not about an issue"
+            return "ignored", "not about an issue", None
         trigger = Trigger.from_delivery(sansio_event.event, data)
         if not reconcile.wanted_by(trigger, repo_rules):
-            return "ignored", f"no feature acts on {sansio_event.event}.{trigger.action} here"
-        return "queued", None
+            why = f"no feature acts on {sansio_event.event}.{trigger.action} here"
+            return "ignored", why, None
+        return "queued", None, trigger
 
     async def api_for(self, installation_id: int | None) -> Api:
         assert self.github is not None, "the service is not started"
@@ -320,7 +344,7 @@ class Service:
             if outcome == "failed":
                 # Forget it, so that a redelivery from GitHub's UI is worked again.
                 self.seen.pop(sansio_event.delivery_id, None)
-            self.metrics.deliveries.labels(event_label(sansio_event.event), outcome).inc()
+            self.metrics.delivery(event_label(sansio_event.event), outcome)
             event(
                 log,
                 "delivery worked",

@@ -7,13 +7,13 @@ parsed), headers, JSON. Every refusal is one status and a one-line JSON error.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import json
 import logging
 import re
 from typing import Any
 
+import orjson
 from aiohttp import web
 from gidgethub import sansio
 
@@ -49,24 +49,35 @@ SERVER_OPTIONS: dict[str, float] = {
 # What GitHub sends: "sha256=" and 64 lower-case hex digits. Anything else (other bytes, other
 # lengths, non-ASCII text that hmac.compare_digest would refuse with a TypeError) is a 401.
 _SIGNATURE = re.compile(r"sha256=[0-9a-f]{64}", re.ASCII)
-# GitHub's deliveries nest some ten levels deep; far deeper is hostile (and past ~1,000 levels
-# json.loads itself raises RecursionError).
+# GitHub's deliveries nest some ten levels deep; far deeper is hostile (and past 1,024 levels
+# orjson refuses to decode at all).
 MAX_DEPTH = 64
 
 
+def _json(value: Any, status: int = 200) -> web.Response:
+    """A JSON answer, encoded with orjson (a third of the stdlib's time)."""
+    return web.Response(body=orjson.dumps(value), status=status, content_type="application/json")
+
+
 def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+    return _json({"error": message}, status)
 
 
 async def webhook(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
+    if service.stopping:
+        # GitHub lists a 503 as a failed delivery, to be redelivered once the bot is back.
+        return _error(503, "shutting down")
     if request.content_length is not None and request.content_length > MAX_BODY:
         return _error(413, "payload larger than 25 MiB")
     if request.content_type != "application/json":
         return _error(415, "content type must be application/json")
     try:
-        async with asyncio.timeout(request.app[BODY_TIMEOUT_KEY]):
+        if request.content.is_eof():  # the whole body came with the headers: no wait
             body = await request.read()
+        else:
+            async with asyncio.timeout(request.app[BODY_TIMEOUT_KEY]):
+                body = await request.read()
     except web.HTTPRequestEntityTooLarge:
         return _error(413, "payload larger than 25 MiB")
     except TimeoutError:
@@ -89,11 +100,10 @@ async def webhook(request: web.Request) -> web.Response:
     if not event_name or not delivery_id:
         return _error(400, "missing X-GitHub-Event or X-GitHub-Delivery header")
     try:
-        data: Any = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return _error(400, "body is not valid JSON")
-    except RecursionError:
-        return _error(400, "body is nested too deeply")
+        # Decoded once, here; everything after reads this object.
+        data: Any = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return _error(400, _why_not_json(body))
     if too_deep(data):
         return _error(400, "body is nested too deeply")
     if not isinstance(data, dict):
@@ -101,43 +111,61 @@ async def webhook(request: web.Request) -> web.Response:
     if problem := malformed(data):
         return _error(400, f"malformed delivery: {problem}")
     if event_name == "ping":
-        service.metrics.deliveries.labels("ping", "ok").inc()
-        return web.json_response({"ok": True, "zen": data.get("zen")}, status=200)
+        service.metrics.delivery("ping", "ok")
+        return _json({"ok": True, "zen": data.get("zen")})
     try:
         outcome = service.accept(sansio.Event(data, event=event_name, delivery_id=delivery_id))
     except QueueFull as exc:
         event(log, "delivery refused", level=logging.ERROR, delivery_id=delivery_id, error=str(exc))
         # 503 makes GitHub show the delivery as failed, so it can be redelivered later.
         return _error(503, f"not accepting work: {exc}")
-    return web.json_response({"status": outcome, "delivery": delivery_id}, status=202)
+    return _json({"status": outcome, "delivery": delivery_id}, 202)
 
 
 def valid_signature(body: bytes, signature: str, secret: str) -> bool:
     """Whether `signature` is GitHub's HMAC-SHA256 of `body`, compared in constant time."""
     if not _SIGNATURE.fullmatch(signature):
         return False
-    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    expected = "sha256=" + hmac.digest(secret.encode(), body, "sha256").hex()  # one C call
     return hmac.compare_digest(signature.encode("ascii"), expected.encode("ascii"))
 
 
+def _why_not_json(body: bytes) -> str:
+    """Why orjson refused a body: nesting (orjson stops at 1,024 levels, the stdlib's parser
+    at its recursion limit) or anything else. The error path only: it parses again."""
+    try:
+        json.loads(body)
+    except RecursionError:
+        return "body is nested too deeply"
+    except (ValueError, UnicodeDecodeError):
+        pass
+    return "body is not valid JSON"  # or JSON that orjson refuses: NaN, UTF-16, surrogates
+
+
 def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
-    """Whether arrays and objects nest more than `limit` levels deep (walked without recursion,
-    so that no later reader of the delivery meets a RecursionError)."""
-    stack = [(value, 1)] if isinstance(value, dict | list) else []
-    while stack:
-        node, depth = stack.pop()
-        children = node.values() if isinstance(node, dict) else node
+    """Whether arrays and objects nest more than `limit` levels deep: walked a level at a
+    time, without recursion, so that no later reader of the delivery meets a RecursionError.
+    (Exact types: what a JSON decoder makes; a 12 KB delivery takes some 8 microseconds.)"""
+    level = [value] if type(value) is dict or type(value) is list else []
+    depth = 0
+    while level:
+        depth += 1
         if depth > limit:
             return True
-        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+        below = []
+        for node in level:
+            for child in node.values() if type(node) is dict else node:
+                if type(child) is dict or type(child) is list:
+                    below.append(child)
+        level = below
     return False
 
 
 async def healthz(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
-    return web.json_response(
+    return _json(
         {
-            "status": "ok" if service.queue.accepting else "stopping",
+            "status": "stopping" if service.stopping else "ok",
             "dry_run": service.settings.dry_run,
             "queue_depth": service.queue.depth,
             "repositories": sorted(service.rules.repositories),

@@ -225,6 +225,8 @@ class Reachability:
 
 
 def reachability(issue: Issue, history: History, rules: RepoRules) -> Reachability | None:
+    if not rules.reachability_clock_on:
+        return None  # turned off (its replies need not be defined): an old marker is history
     clock = markers.find(history, CLOCK)
     if clock is not None:
         state = markers.read(clock.body, CLOCK) or {}
