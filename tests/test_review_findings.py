@@ -54,3 +54,99 @@ async def test_a_restart_while_github_will_not_say_who_the_bot_is_posts_no_secon
     await second.settle()
     assert_once(github, 1)
 
+
+
+# 2 -------------------------------------------------------------------------------------------
+def _maintainer_setup(github):
+    from bot.core.rules import load_rules
+    from tests.conftest import ROOT
+
+    for name in load_rules(ROOT / "rules.yaml").for_repo(REPO).labels:
+        github.add_label(REPO, name)
+    github.set_permission(REPO, "tria", "triage")
+    github.add_issue(REPO, number=7, title="PEP 541 request: widgets", body="Hello", user="alice")
+
+
+async def _say(bot, body: str, by: str = "tria"):
+    comment = await bot.comment(7, body, by=by)
+    await bot.settle()
+    return comment
+
+
+def _redelivery(github, comment, by="tria"):
+    data = payload("issue_comment.created.1")
+    data["issue"] = github.issue(REPO, 7)
+    data["comment"] = comment
+    data["sender"] = {**data["sender"], "login": by, "type": "User"}
+    return data
+
+
+async def test_a_redelivered_pep541_contacted_does_not_restart_a_stopped_clock(make_bot, github):
+    """`/pep541 contacted`, then `/pep541 owner-replied` (the bot takes its label off and
+    records the stop). After a restart GitHub redelivers the first comment's delivery: the
+    bot restarts the clock (the marker loses "stopped") and puts the label the owner-replied
+    command took off back on."""
+    _maintainer_setup(github)
+    first = await make_bot()
+    contacted = await _say(first, "/pep541 contacted")
+    github.advance(days=3)
+    await _say(first, "/pep541 owner-replied")
+    assert "pep541: owner contacted" not in labels(github, 7)
+    clock_before = [c["body"] for c in github.comments(REPO, 7) if "pep541-clock" in c["body"]]
+    second = await make_bot()
+    github.advance(minutes=10)
+    await second.deliver("issue_comment", _redelivery(github, contacted), seed=False)
+    await second.settle()
+    clock_after = [c["body"] for c in github.comments(REPO, 7) if "pep541-clock" in c["body"]]
+    assert "pep541: owner contacted" not in labels(github, 7)
+    assert clock_after == clock_before
+
+
+async def test_a_redelivered_snooze_does_not_undo_a_later_unsnooze(make_bot, github):
+    _maintainer_setup(github)
+    first = await make_bot()
+    snooze = await _say(first, "/snooze 30")
+    github.advance(days=1)
+    await _say(first, "/unsnooze")
+    (note,) = [c for c in github.comments(REPO, 7) if markers.read(c["body"], "snooze")
+               is not None]
+    assert markers.read(note["body"], "snooze")["until"] is None
+    second = await make_bot()
+    github.advance(minutes=10)
+    await second.deliver("issue_comment", _redelivery(github, snooze), seed=False)
+    await second.settle()
+    (note,) = [c for c in github.comments(REPO, 7) if markers.read(c["body"], "snooze")
+               is not None]
+    assert markers.read(note["body"], "snooze")["until"] is None, note["body"]
+
+
+async def test_a_redelivered_label_command_does_not_undo_a_later_unlabel_command(make_bot, github):
+    """`/label urgent`, then `/unlabel urgent` (the bot carries out both). A redelivery of
+    the first comment after a restart puts the label back: `since_undone` only counts what
+    people did by hand, not what the bot did on a person's later command."""
+    _maintainer_setup(github)
+    first = await make_bot()
+    label = await _say(first, "/label urgent")
+    github.advance(hours=1)
+    await _say(first, "/unlabel urgent")
+    assert "urgent" not in labels(github, 7)
+    second = await make_bot()
+    github.advance(minutes=10)
+    await second.deliver("issue_comment", _redelivery(github, label), seed=False)
+    await second.settle()
+    assert "urgent" not in labels(github, 7)
+
+
+async def test_a_redelivered_close_command_does_not_undo_a_later_reopen_command(make_bot, github):
+    _maintainer_setup(github)
+    first = await make_bot()
+    close = await _say(first, "/close")
+    assert github.issue(REPO, 7)["state"] == "closed"
+    github.advance(hours=1)
+    await _say(first, "/reopen")
+    assert github.issue(REPO, 7)["state"] == "open"
+    second = await make_bot()
+    github.advance(minutes=10)
+    await second.deliver("issue_comment", _redelivery(github, close), seed=False)
+    await second.settle()
+    assert github.issue(REPO, 7)["state"] == "open"
