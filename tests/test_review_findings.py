@@ -150,3 +150,45 @@ async def test_a_redelivered_close_command_does_not_undo_a_later_reopen_command(
     await second.deliver("issue_comment", _redelivery(github, close), seed=False)
     await second.settle()
     assert github.issue(REPO, 7)["state"] == "open"
+
+
+# 3 -------------------------------------------------------------------------------------------
+async def test_a_requester_who_reopens_after_the_bots_close_is_not_closed_again(github):
+    """The close reply says "Comment or reopen when you can continue". The requester
+    reopens (no comment). A week later the sweep closes the issue again, silently (the close
+    comment is said once per waiting period, the close action is not)."""
+    from tests.test_sweep import Sweeper, wait_on_requester
+
+    wait_on_requester(github, 1, 20)
+    async with Sweeper(github) as run:
+        await run()  # the nudge
+        github.advance(days=15)
+        await run()  # the close for no response
+        assert github.issue(REPO, 1)["state"] == "closed"
+        github.advance(days=1)
+        github.add_event(REPO, 1, "reopened", "alice", apply=True)
+        for _ in range(4):
+            github.advance(days=3)
+            await run()
+            assert github.issue(REPO, 1)["state"] == "open"
+
+
+# 4 -------------------------------------------------------------------------------------------
+async def test_an_edit_answer_hidden_by_later_activity_still_stops_the_requester_clock(github):
+    """Staff put the awaiting label on by hand and ask; the requester answers by editing the
+    issue (README: the wait ends with "a comment, or an edit of the issue"). A day later a
+    stranger comments "+1". The REST API records no event for a body edit, and the bot only
+    infers one when the issue's updated_at is later than everything else it knows: the +1
+    hides the edit, and the requester who answered is nudged, then closed."""
+    from tests.test_sweep import Sweeper, days_ago, wait_on_requester
+
+    wait_on_requester(github, 1, 20)
+    # Answered by an edit 18 days ago; a stranger's "+1" 17 days ago.
+    github.set_now(days_ago(github, 18))
+    github.edit_issue(REPO, 1, body="I lost my 2FA device. My username is alice2.", editor="alice")
+    github.advance(days=1)
+    github.add_comment(REPO, 1, "+1, same problem here", user="bystander")
+    github.advance(days=17)
+    async with Sweeper(github) as run:
+        report = await run()
+    assert not [a for n, a in report.planned if n == 1], report.planned
