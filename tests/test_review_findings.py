@@ -192,3 +192,37 @@ async def test_an_edit_answer_hidden_by_later_activity_still_stops_the_requester
     async with Sweeper(github) as run:
         report = await run()
     assert not [a for n, a in report.planned if n == 1], report.planned
+
+
+# 5 -------------------------------------------------------------------------------------------
+def test_serve_on_a_port_in_use_says_so_in_one_line_without_a_traceback():
+    """`PORT` names a port another process holds (a second `serve`, a stale one): start-up
+    fails with an OSError traceback instead of one clear line naming PORT."""
+    import socket
+
+    from tests.conftest import run_bot
+
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    try:
+        done = run_bot("serve", "--dry-run", env={"PORT": str(port), "HOST": "127.0.0.1"})
+    finally:
+        holder.close()
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr, done.stderr[-600:]
+    assert "PORT" in done.stderr or str(port) in done.stderr
+
+
+def test_the_commands_the_spec_lists_exist():
+    """SPEC, "Commands": `--version`, `init OWNER/NAME`, `demo`, and `--rules` on `serve`
+    and `sweep`. None of them is accepted."""
+    from tests.conftest import run_bot
+
+    version = run_bot("--version", env={})
+    assert version.returncode == 0 and version.stdout.strip(), version.stderr
+    init = run_bot("init", "pypi/support", env={})
+    assert init.returncode == 0 and "pypi/support" in init.stdout, init.stderr
+    sweep = run_bot("sweep", "--rules", "rules.yaml", "--dry-run", env={})
+    assert "unrecognized arguments" not in sweep.stderr, sweep.stderr
