@@ -226,3 +226,39 @@ def test_the_commands_the_spec_lists_exist():
     assert init.returncode == 0 and "pypi/support" in init.stdout, init.stderr
     sweep = run_bot("sweep", "--rules", "rules.yaml", "--dry-run", env={})
     assert "unrecognized arguments" not in sweep.stderr, sweep.stderr
+
+
+# 6 -------------------------------------------------------------------------------------------
+def _timeline_length(github, number: int) -> int:
+    return len(github.events(REPO, number)) + len(github.comments(REPO, number))
+
+
+async def test_a_reminder_past_a_full_timeline_page_is_not_posted_again(github):
+    """GitHub's ETag covers a page's body, not its Link header. Once the bot has read an
+    issue's timeline when it held exactly 100 entries (one full page, no next page), a later
+    read of page 1 is a 304 and gidgethub replays the cached "no next page": every newer
+    entry is invisible, the bot's own comments included. The PEP 541 reminder the sweep
+    posted as entry 101 is not found by the next sweep, which posts it again (and again,
+    every sweep, while the cache holds the page)."""
+    from tests.test_sweep import Sweeper, days_ago, seed
+
+    seed(github, 1, labels=("PEP 541", "pep541: owner contacted"), age=30)
+    github.add_event(
+        REPO, 1, "labeled", "staff", days_ago(github, 20), label="pep541: owner contacted"
+    )
+    n = 0
+    while _timeline_length(github, 1) < 100:
+        github.add_comment(
+            REPO, 1, f"+1 ({n})", user=f"bystander{n}", created_at=days_ago(github, 19)
+        )
+        n += 1
+    async with Sweeper(github) as run:
+        await run()
+        reminders = [c for c in github.comments(REPO, 1) if "pep541-reminder" in c["body"]]
+        assert len(reminders) == 1
+        github.advance(hours=1)
+        await run()
+        github.advance(hours=1)
+        await run()
+    reminders = [c for c in github.comments(REPO, 1) if "pep541-reminder" in c["body"]]
+    assert len(reminders) == 1
