@@ -262,3 +262,25 @@ async def test_a_reminder_past_a_full_timeline_page_is_not_posted_again(github):
         await run()
     reminders = [c for c in github.comments(REPO, 1) if "pep541-reminder" in c["body"]]
     assert len(reminders) == 1
+
+
+# 7 -------------------------------------------------------------------------------------------
+async def test_a_label_spelled_otherwise_on_github_is_not_re_added_after_a_human_removed_it(bot):
+    """GitHub's label names are case-insensitive: `POST .../labels {"labels": ["PEP 541"]}`
+    on a repository whose label is `pep 541` adds `pep 541`, and events name it so. The bot
+    compares names case-sensitively (present labels, "ever removed"), so a label staff took
+    off comes back on the requester's next edit."""
+    github = bot.github
+    github.add_label(REPO, "pep 541")
+    github.add_label(REPO, "status: awaiting response")
+    await bot.deliver("issues", incomplete_pep541())
+    await bot.settle()
+    assert "pep 541" in labels(github, 1)
+    github.advance(minutes=5)
+    # Staff: this is no PEP 541 request.
+    github.add_event(REPO, 1, "unlabeled", "staff", label="pep 541", apply=True)
+    github.advance(minutes=5)
+    body = github.issue(REPO, 1)["body"] + "\nMore details: the owner never answered.\n"
+    await bot.edit(1, by="alice", body=body)
+    await bot.settle()
+    assert "pep 541" not in labels(github, 1)
