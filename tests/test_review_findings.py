@@ -284,3 +284,26 @@ async def test_a_label_spelled_otherwise_on_github_is_not_re_added_after_a_human
     await bot.edit(1, by="alice", body=body)
     await bot.settle()
     assert "pep 541" not in labels(github, 1)
+
+
+# 8 -------------------------------------------------------------------------------------------
+async def test_the_dashboard_write_counts_against_the_sweeps_write_budget(github):
+    """`write_budget`: "the most writes one sweep makes". With the dashboard on, a sweep
+    that spent its budget on nudges still opens (or edits) the dashboard issue: one write
+    more than the budget (and closing duplicate dashboards: more again)."""
+    from dataclasses import replace
+
+    from tests.test_sweep import REPO_RULES, Sweeper, wait_on_requester, with_repo_rules
+
+    for n in range(1, 4):
+        wait_on_requester(github, n, 20)
+    repo_rules = replace(
+        REPO_RULES,
+        lifecycle=replace(REPO_RULES.lifecycle, write_budget=2),
+        report=replace(REPO_RULES.report, dashboard=True),
+    )
+    github.reset_calls()
+    async with Sweeper(github, with_repo_rules(repo_rules), concurrency=1) as run:
+        report = await run()
+    assert report.budget_exhausted
+    assert len(github.writes) <= 2, [(w.method, w.path) for w in github.writes]
