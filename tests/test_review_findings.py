@@ -307,3 +307,28 @@ async def test_the_dashboard_write_counts_against_the_sweeps_write_budget(github
         report = await run()
     assert report.budget_exhausted
     assert len(github.writes) <= 2, [(w.method, w.path) for w in github.writes]
+
+
+async def test_a_short_budget_goes_to_the_longest_wait_first(github):
+    """README: the requester's clock runs "the longest waits first" when the budget is short.
+    The pass lists issues oldest-created first instead: an old issue that has waited 15 days
+    takes the budget before a newer one that has waited 40 days and is due to be closed."""
+    from dataclasses import replace
+
+    import bot.features.lifecycle.decide as lifecycle
+    from tests.test_sweep import (
+        REPO_RULES,
+        Sweeper,
+        bot_comment,
+        days_ago,
+        wait_on_requester,
+        with_repo_rules,
+    )
+
+    wait_on_requester(github, 1, 15, age=100)  # waiting 15 days: nudge due
+    wait_on_requester(github, 2, 40, age=50)  # waiting 40 days, nudged 10 days ago: close due
+    bot_comment(github, 2, 10, "nudge", {"since": lifecycle.iso(days_ago(github, 40))})
+    repo_rules = replace(REPO_RULES, lifecycle=replace(REPO_RULES.lifecycle, write_budget=2))
+    async with Sweeper(github, with_repo_rules(repo_rules), concurrency=1) as run:
+        await run()
+    assert github.issue(REPO, 2)["state"] == "closed"
