@@ -332,3 +332,22 @@ async def test_a_short_budget_goes_to_the_longest_wait_first(github):
     async with Sweeper(github, with_repo_rules(repo_rules), concurrency=1) as run:
         await run()
     assert github.issue(REPO, 2)["state"] == "closed"
+
+
+# 9 -------------------------------------------------------------------------------------------
+async def test_a_maintainer_redacting_the_request_is_no_answer_from_the_requester(bot):
+    """Staff often edit a request to take out what should not be public (an e-mail address,
+    a token). The delivery says who edited (sender: the maintainer), yet the bot counts the
+    edit as the requester's answer: the wait on the requester ends and the awaiting label
+    triage put on comes off, though the requester has given nothing."""
+    github = bot.github
+    github.set_permission(REPO, "tria", "triage")
+    await bot.deliver("issues", incomplete_pep541())
+    await bot.settle()
+    assert AWAITING in labels(github, 1)
+    github.advance(hours=2)
+    body = github.issue(REPO, 1)["body"].replace("I emailed the owner twice in March.",
+                                                 "I emailed the owner twice in March. [redacted]")
+    await bot.edit(1, by="tria", body=body)
+    await bot.settle()
+    assert AWAITING in labels(github, 1)
