@@ -351,3 +351,36 @@ async def test_a_maintainer_redacting_the_request_is_no_answer_from_the_requeste
     await bot.edit(1, by="tria", body=body)
     await bot.settle()
     assert AWAITING in labels(github, 1)
+
+
+async def test_a_slow_comment_on_an_issue_with_a_hundred_comments_is_posted_once(github):
+    """The same ETag replay in the confirmation of a create: a nudge whose POST times out
+    before GitHub writes it. The bot's first look (GitHub not done yet) caches page 1 of the
+    comments, full at 100 and without a next page; GitHub then writes the nudge as comment
+    101, on page 2; every later look is a 304 replaying "no next page", so the nudge is not
+    found and is posted again."""
+    from dataclasses import replace as dc_replace
+
+    from bot.core.rules import load_rules
+    from bot.runtime.service import Service
+    from bot.runtime.sweep import sweep
+    from tests.conftest import FAST, settings_for
+    from tests.test_sweep import days_ago, wait_on_requester
+
+    wait_on_requester(github, 1, 20)
+    while len(github.comments(REPO, 1)) < 100:
+        n = len(github.comments(REPO, 1))
+        github.add_comment(REPO, 1, f"+1 ({n})", user=f"bystander{n}",
+                           created_at=days_ago(github, 21))
+    policy = dc_replace(FAST, request_timeout=0.3, confirm_for=None, confirm_interval=0.05)
+    settings = settings_for(github)
+    service = Service(settings, load_rules(settings.rules_path), policy=policy,
+                      clock=lambda: github.now().timestamp())
+    await service.start()
+    try:
+        github.inject("POST", r"/issues/1/comments$", status=None, delay=0.5, times=1)
+        await sweep(service, await service.github.api_for_repo(REPO), REPO)
+    finally:
+        await service.stop()
+    nudges = [c for c in github.comments(REPO, 1) if markers.read(c["body"], "nudge") is not None]
+    assert len(nudges) == 1
