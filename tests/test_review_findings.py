@@ -384,3 +384,30 @@ async def test_a_slow_comment_on_an_issue_with_a_hundred_comments_is_posted_once
         await service.stop()
     nudges = [c for c in github.comments(REPO, 1) if markers.read(c["body"], "nudge") is not None]
     assert len(nudges) == 1
+
+
+# 10 ------------------------------------------------------------------------------------------
+async def test_the_sweep_does_not_act_on_an_issue_a_maintainer_closed_after_the_listing(github):
+    """The sweep decides from the issue as its listing page showed it (unless this process
+    worked the issue since), with a fresh timeline. A maintainer who closes a request as
+    completed between the listing and the bot's look at it (seconds to minutes on a big
+    page, at a write a second) gets the bot's "Closing due to lack of response" comment on
+    it, and its close reason changed to not planned; the timeline the bot just read shows
+    the close."""
+    import asyncio
+
+    import bot.features.lifecycle.decide as lifecycle
+    from tests.test_sweep import Sweeper, bot_comment, days_ago, wait_on_requester
+
+    wait_on_requester(github, 1, 40)
+    bot_comment(github, 1, 10, "nudge", {"since": lifecycle.iso(days_ago(github, 40))})
+    github.inject("GET", r"/issues/1/timeline$", status=None, delay=0.3, times=1)
+    async with Sweeper(github) as run:
+        task = asyncio.create_task(run())
+        while not any(c.path.endswith("/issues/1/timeline") for c in github.calls):
+            await asyncio.sleep(0.005)
+        github.add_event(REPO, 1, "closed", "staff", state_reason="completed", apply=True)
+        await task
+    issue = github.issue(REPO, 1)
+    assert issue["state_reason"] == "completed"
+    assert not [c for c in github.comments(REPO, 1) if "close-no-response" in c["body"]]
