@@ -411,3 +411,31 @@ async def test_the_sweep_does_not_act_on_an_issue_a_maintainer_closed_after_the_
     issue = github.issue(REPO, 1)
     assert issue["state_reason"] == "completed"
     assert not [c for c in github.comments(REPO, 1) if "close-no-response" in c["body"]]
+
+
+async def test_a_redelivered_awaiting_does_not_restart_the_wait_on_a_requester_who_answered(
+    make_bot, github
+):
+    """The same family, as the requester feels it: `/awaiting`, the requester answers, the
+    bot takes the label off. A redelivery of the `/awaiting` comment after a restart puts
+    the label back on; the wait restarts from now and the requester who answered is nudged
+    two weeks later (and then closed)."""
+    from tests.test_sweep import Sweeper
+
+    _maintainer_setup(github)
+    first = await make_bot()
+    awaiting = await _say(first, "/awaiting")
+    assert AWAITING in labels(github, 7)
+    github.advance(hours=3)
+    await first.comment(7, "Here is what you asked for.", by="alice")
+    await first.settle()
+    assert AWAITING not in labels(github, 7)
+    second = await make_bot()
+    github.advance(minutes=10)
+    await second.deliver("issue_comment", _redelivery(github, awaiting), seed=False)
+    await second.settle()
+    assert AWAITING not in labels(github, 7)
+    github.advance(days=15)
+    async with Sweeper(github) as run:
+        await run()
+    assert not [c for c in github.comments(REPO, 7) if "pypi-support-bot:nudge" in c["body"]]
