@@ -439,3 +439,24 @@ async def test_a_redelivered_awaiting_does_not_restart_the_wait_on_a_requester_w
     async with Sweeper(github) as run:
         await run()
     assert not [c for c in github.comments(REPO, 7) if "pypi-support-bot:nudge" in c["body"]]
+
+
+# 11 ------------------------------------------------------------------------------------------
+async def test_owner_replied_stops_a_clock_started_with_the_start_label(make_bot, github):
+    """README: adding `reachability.start_label` "starts the PEP 541 clock (as /pep541
+    contacted does)", and the sweep reminds from it. But `/pep541 owner-replied` only knows
+    attempts recorded by `/pep541 contacted`: on a clock started with the label it answers
+    "no contact attempt is recorded yet", and the reminders go on."""
+    from tests.test_sweep import Sweeper
+
+    _maintainer_setup(github)
+    bot = await make_bot()
+    github.add_event(REPO, 7, "labeled", "tria", label="pep541: owner contacted", apply=True)
+    github.advance(days=3)
+    await _say(bot, "/pep541 owner-replied")
+    replies = [c["body"] for c in github.comments(REPO, 7) if "command-reply" in c["body"]]
+    assert not any("no contact attempt is recorded" in r for r in replies), replies
+    github.advance(days=14)
+    async with Sweeper(github) as run:
+        await run()
+    assert not [c for c in github.comments(REPO, 7) if "pep541-reminder" in c["body"]]
