@@ -460,3 +460,26 @@ async def test_owner_replied_stops_a_clock_started_with_the_start_label(make_bot
     async with Sweeper(github) as run:
         await run()
     assert not [c for c in github.comments(REPO, 7) if "pep541-reminder" in c["body"]]
+
+
+async def test_contacted_after_the_start_label_counts_as_the_second_attempt(make_bot, github):
+    """The clock started with the start label (first contact, day 0). The sweep reminds
+    that attempt 2 is due on day 14; the maintainer answers `/pep541 contacted`. The bot
+    then forgets day 0: the marker's attempts are only [day 14], the clock restarts from
+    there (its "since" moves), and the request is ready for a decision on day 56, not 42."""
+    from tests.test_sweep import Sweeper
+
+    _maintainer_setup(github)
+    github.add_event(REPO, 7, "labeled", "tria", label="pep541: owner contacted", apply=True)
+    github.advance(days=14, minutes=5)
+    async with Sweeper(github) as run:
+        await run()
+    assert len([c for c in github.comments(REPO, 7) if "pep541-reminder" in c["body"]]) == 1
+    bot = await make_bot()
+    await _say(bot, "/pep541 contacted")
+    github.advance(days=28)  # day 42 and some
+    async with Sweeper(github) as run:
+        await run()
+    reminders = [c["body"] for c in github.comments(REPO, 7) if "pep541-reminder" in c["body"]]
+    assert not any('"attempt":2' in r for r in reminders[1:]), reminders
+    assert [c for c in github.comments(REPO, 7) if "pep541-ready" in c["body"]], reminders
