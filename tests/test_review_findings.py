@@ -483,3 +483,32 @@ async def test_contacted_after_the_start_label_counts_as_the_second_attempt(make
     reminders = [c["body"] for c in github.comments(REPO, 7) if "pep541-reminder" in c["body"]]
     assert not any('"attempt":2' in r for r in reminders[1:]), reminders
     assert [c for c in github.comments(REPO, 7) if "pep541-ready" in c["body"]], reminders
+
+
+# 12 ------------------------------------------------------------------------------------------
+async def test_an_unsigned_gzip_bomb_is_refused_before_it_is_inflated(bot):
+    """GitHub never compresses a delivery, but aiohttp inflates a `Content-Encoding: gzip`
+    body before the handler can check its size or signature. 2 MB of gzip (2 GiB of zeros)
+    from anyone costs the service well over 100 MB and half a second of event loop before
+    the 413; sixteen at once took 1.4 GB of RSS and 8 s in a measurement of `serve`."""
+    import tracemalloc
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    zeros = b"0" * (1 << 20)
+    bomb = b"".join([packer.compress(zeros) for _ in range(2048)] + [packer.flush()])
+    headers = {
+        "Content-Type": "application/json",
+        "Content-Encoding": "gzip",
+        "X-GitHub-Event": "issues",
+        "X-GitHub-Delivery": "bomb",
+        "X-Hub-Signature-256": "sha256=" + "0" * 64,
+    }
+    tracemalloc.start()
+    try:
+        response = await bot.client.post("/webhook", data=bomb, headers=headers)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert response.status in (400, 401, 413, 415)
+    assert peak < 48 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB for a 2 MB request"
