@@ -512,3 +512,30 @@ async def test_an_unsigned_gzip_bomb_is_refused_before_it_is_inflated(bot):
         tracemalloc.stop()
     assert response.status in (400, 401, 413, 415)
     assert peak < 48 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB for a 2 MB request"
+
+
+# 13 ------------------------------------------------------------------------------------------
+async def test_the_overdue_flag_follows_the_category_staff_gave_the_issue(github):
+    """The queue report's category is "the first of the rules' categories whose label it
+    carries now", and the README says the clocks follow the report. The overdue clock
+    recognises the category from the text instead: a request filed on the recovery form
+    that staff moved to PEP 541 (7 days' target) is flagged overdue after 2 days as an
+    account recovery request, while the report shows it within its target."""
+    from tests.test_recovery_flow import form
+    from tests.test_sweep import Sweeper, bot_comment, days_ago
+
+    github.add_issue(
+        REPO,
+        number=1,
+        title="Account recovery request",
+        body=form("bob-py", "My colleague who owned the project left the company."),
+        user="alice",
+        labels=["PEP 541"],
+        created_at=days_ago(github, 3),
+    )
+    # Triaged on arrival (the bot's comment), then moved to PEP 541 by staff.
+    bot_comment(github, 1, 3, "triage", {"category": "account-recovery", "next_steps": True})
+    github.add_event(REPO, 1, "labeled", "staff", days_ago(github, 2.9), label="PEP 541")
+    async with Sweeper(github) as run:
+        await run()
+    assert "overdue" not in labels(github, 1)
