@@ -539,3 +539,29 @@ async def test_the_overdue_flag_follows_the_category_staff_gave_the_issue(github
     async with Sweeper(github) as run:
         await run()
     assert "overdue" not in labels(github, 1)
+
+
+async def test_the_budget_never_splits_a_closing_comment_from_its_close(github):
+    """A close for no response is two writes: the comment, then the close. A budget that
+    ends between them posts "Closing due to lack of response" on an issue it leaves open;
+    if the requester then answers, it stays open for good under that comment."""
+    from dataclasses import replace
+
+    import bot.features.lifecycle.decide as lifecycle
+    from tests.test_sweep import (
+        REPO_RULES,
+        Sweeper,
+        bot_comment,
+        days_ago,
+        wait_on_requester,
+        with_repo_rules,
+    )
+
+    wait_on_requester(github, 1, 40)
+    bot_comment(github, 1, 10, "nudge", {"since": lifecycle.iso(days_ago(github, 40))})
+    repo_rules = replace(REPO_RULES, lifecycle=replace(REPO_RULES.lifecycle, write_budget=1))
+    async with Sweeper(github, with_repo_rules(repo_rules)) as run:
+        await run()
+    closing = [c for c in github.comments(REPO, 1) if "close-no-response" in c["body"]]
+    closed = github.issue(REPO, 1)["state"] == "closed"
+    assert bool(closing) == closed, (len(closing), github.issue(REPO, 1)["state"])
