@@ -565,3 +565,84 @@ async def test_the_budget_never_splits_a_closing_comment_from_its_close(github):
     closing = [c for c in github.comments(REPO, 1) if "close-no-response" in c["body"]]
     closed = github.issue(REPO, 1)["state"] == "closed"
     assert bool(closing) == closed, (len(closing), github.issue(REPO, 1)["state"])
+
+
+# 14 ------------------------------------------------------------------------------------------
+async def test_serve_keeps_listening_during_the_shutdown_grace_period(aiohttp_server):
+    """SPEC: "During the shutdown grace period the service keeps listening: deliveries get
+    `503`, `/healthz` says "stopping"." After SIGTERM with work still queued (GitHub slow),
+    `serve` closes its socket at once and spends the grace period unreachable: connections
+    are refused, and neither the 503 nor "stopping" is ever answered."""
+    import asyncio
+    import json
+    import os
+    import signal
+    import socket
+    import sys
+    import uuid
+
+    import aiohttp
+    from aiohttp import web
+
+    from tests.conftest import ROOT, sign
+
+    async def slow(request):
+        await asyncio.sleep(30)
+        return web.json_response({})
+
+    stub = web.Application()
+    stub.router.add_route("*", "/{tail:.*}", slow)
+    github = await aiohttp_server(stub)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "GITHUB_WEBHOOK_SECRET": "It's a Secret to Everybody",
+        "GITHUB_TOKEN": "t",
+        "GITHUB_API_URL": str(github.make_url("")).rstrip("/"),
+        "BOT_CACHE_DIR": "off",
+        "PYPI_URL": "http://127.0.0.1:9",
+        "TEST_PYPI_URL": "http://127.0.0.1:9",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "serve", cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    async def deliver(session, user):
+        body = json.dumps(
+            payload("issues.opened.1", title="Account recovery", body="x", user=user, labels=[])
+        ).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-GitHub-Event": "issues",
+            "X-GitHub-Delivery": str(uuid.uuid4()),
+            "X-Hub-Signature-256": sign(body),
+        }
+        async with session.post(base + "/webhook", data=body, headers=headers) as r:
+            return r.status
+
+    try:
+        async with aiohttp.ClientSession() as session:
+            for _ in range(100):
+                try:
+                    async with session.get(base + "/healthz") as r:
+                        if r.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    await asyncio.sleep(0.1)
+            assert await deliver(session, "alice") == 202
+            await asyncio.sleep(0.3)
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.sleep(1.0)
+            async with session.get(base + "/healthz") as r:
+                assert (await r.json())["status"] == "stopping"
+            assert await deliver(session, "bob") == 503
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await proc.wait()
