@@ -646,3 +646,23 @@ async def test_serve_keeps_listening_during_the_shutdown_grace_period(aiohttp_se
         if proc.returncode is None:
             proc.kill()
         await proc.wait()
+
+
+# 15 ------------------------------------------------------------------------------------------
+async def test_report_with_a_far_date_says_so_without_a_traceback(github):
+    """`report --until 9999-12-31` (a typo for 2025, or "everything") and `--until
+    0001-01-05` end in an OverflowError traceback (the weekly table steps past
+    datetime.max; the default window steps before datetime.min) instead of one line naming
+    the option."""
+    import asyncio
+
+    from tests.conftest import ROOT, TOKEN, run_bot
+
+    github.add_issue(REPO, number=1, title="Account recovery request", body="I lost my 2FA",
+                     user="alice", labels=["account-recovery"])
+    env = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": github.url,
+           "BOT_RULES": str(ROOT / "rules.yaml")}
+    for args in (("--until", "9999-12-31"), ("--until", "0001-01-05")):
+        done = await asyncio.to_thread(run_bot, "report", "--format", "json", *args, env=env)
+        assert "Traceback" not in done.stderr, (args, done.stderr[-500:])
+        assert done.returncode in (0, 1), args
