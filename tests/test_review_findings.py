@@ -37,8 +37,8 @@ async def test_a_restart_while_github_will_not_say_who_the_bot_is_posts_no_secon
 ):
     """After a restart the bot learns its own login from GET /user. When that read fails
     (GitHub flaking, 5xx on every try), the bot works deliveries anyway, trusting none of its
-    own comments: it posts a second triage comment (and would answer its own comment's
-    delivery, a loop for a token-authenticated bot)."""
+    own comments: it posts a second triage comment. (`sweep` refuses to run without the
+    login for exactly this reason; deliveries do not.)"""
     first = await make_bot()
     data = incomplete_pep541()
     await first.deliver("issues", data)
