@@ -666,3 +666,23 @@ async def test_report_with_a_far_date_says_so_without_a_traceback(github):
         done = await asyncio.to_thread(run_bot, "report", "--format", "json", *args, env=env)
         assert "Traceback" not in done.stderr, (args, done.stderr[-500:])
         assert done.returncode in (0, 1), args
+
+
+async def test_staff_deleting_spam_is_no_answer_from_the_requester(github):
+    """Staff ask and put the awaiting label on; a spammer comments; staff delete the spam
+    (GitHub moves the issue's updated_at and keeps no trace in the timeline). The bot takes
+    any update it cannot explain for the requester's edit: the wait on the requester ends,
+    no nudge and no close ever come, and no clock runs on the issue again (the maintainers
+    spoke last, so it does not wait on them either)."""
+    from tests.test_sweep import Sweeper, days_ago, wait_on_requester
+
+    wait_on_requester(github, 1, 20)
+    spam = github.add_comment(REPO, 1, "Buy cheap followers", user="spammer",
+                              created_at=days_ago(github, 19))
+    # Staff delete it a day later (the fake has no DELETE for comments: as GitHub leaves it).
+    issue = github._repo(REPO).issues[1]
+    issue.comments = [c for c in issue.comments if c.id != spam["id"]]
+    issue.updated_at = days_ago(github, 18)
+    async with Sweeper(github) as run:
+        report = await run()
+    assert [a for n, a in report.planned if n == 1 and a.kind == "set_comment"], report.planned
