@@ -686,3 +686,19 @@ async def test_staff_deleting_spam_is_no_answer_from_the_requester(github):
     async with Sweeper(github) as run:
         report = await run()
     assert [a for n, a in report.planned if n == 1 and a.kind == "set_comment"], report.planned
+
+
+# 16 ------------------------------------------------------------------------------------------
+async def test_a_lost_answer_is_not_posted_again_when_the_check_cannot_read(bot):
+    """A comment whose answer is lost (GitHub wrote it, then the connection failed) is
+    confirmed by reading the issue's comments. When those reads fail too (GitHub having a
+    bad minute), the bot takes "could not read" for "not there" and posts again: two triage
+    comments. Not knowing should mean not posting (and failing the delivery, which the
+    catch-up or a redelivery completes)."""
+    github = bot.github
+    github.inject("POST", r"/issues/1/comments$", status=502, after=True, times=1)
+    github.inject("GET", r"/issues/1/comments$", status=502, times=None)
+    await bot.deliver("issues", incomplete_pep541())
+    await bot.settle()
+    github.clear_faults()
+    assert_once(github, 1)
