@@ -7,7 +7,6 @@ from collections import Counter
 
 from bot.core import markers
 from tests.conftest import REPO, payload
-from tests.test_triage_flow import COMPLETE
 from tests.test_webhook import incomplete_pep541
 
 AWAITING = "status: awaiting response"
@@ -53,7 +52,6 @@ async def test_a_restart_while_github_will_not_say_who_the_bot_is_posts_no_secon
     await second.edit(1, by="alice", body=body)
     await second.settle()
     assert_once(github, 1)
-
 
 
 # 2 -------------------------------------------------------------------------------------------
@@ -108,15 +106,13 @@ async def test_a_redelivered_snooze_does_not_undo_a_later_unsnooze(make_bot, git
     snooze = await _say(first, "/snooze 30")
     github.advance(days=1)
     await _say(first, "/unsnooze")
-    (note,) = [c for c in github.comments(REPO, 7) if markers.read(c["body"], "snooze")
-               is not None]
+    (note,) = [c for c in github.comments(REPO, 7) if markers.read(c["body"], "snooze") is not None]
     assert markers.read(note["body"], "snooze")["until"] is None
     second = await make_bot()
     github.advance(minutes=10)
     await second.deliver("issue_comment", _redelivery(github, snooze), seed=False)
     await second.settle()
-    (note,) = [c for c in github.comments(REPO, 7) if markers.read(c["body"], "snooze")
-               is not None]
+    (note,) = [c for c in github.comments(REPO, 7) if markers.read(c["body"], "snooze") is not None]
     assert markers.read(note["body"], "snooze")["until"] is None, note["body"]
 
 
@@ -346,8 +342,9 @@ async def test_a_maintainer_redacting_the_request_is_no_answer_from_the_requeste
     await bot.settle()
     assert AWAITING in labels(github, 1)
     github.advance(hours=2)
-    body = github.issue(REPO, 1)["body"].replace("I emailed the owner twice in March.",
-                                                 "I emailed the owner twice in March. [redacted]")
+    body = github.issue(REPO, 1)["body"].replace(
+        "I emailed the owner twice in March.", "I emailed the owner twice in March. [redacted]"
+    )
     await bot.edit(1, by="tria", body=body)
     await bot.settle()
     assert AWAITING in labels(github, 1)
@@ -370,12 +367,17 @@ async def test_a_slow_comment_on_an_issue_with_a_hundred_comments_is_posted_once
     wait_on_requester(github, 1, 20)
     while len(github.comments(REPO, 1)) < 100:
         n = len(github.comments(REPO, 1))
-        github.add_comment(REPO, 1, f"+1 ({n})", user=f"bystander{n}",
-                           created_at=days_ago(github, 21))
+        github.add_comment(
+            REPO, 1, f"+1 ({n})", user=f"bystander{n}", created_at=days_ago(github, 21)
+        )
     policy = dc_replace(FAST, request_timeout=0.3, confirm_for=None, confirm_interval=0.05)
     settings = settings_for(github)
-    service = Service(settings, load_rules(settings.rules_path), policy=policy,
-                      clock=lambda: github.now().timestamp())
+    service = Service(
+        settings,
+        load_rules(settings.rules_path),
+        policy=policy,
+        clock=lambda: github.now().timestamp(),
+    )
     await service.start()
     try:
         github.inject("POST", r"/issues/1/comments$", status=None, delay=0.5, times=1)
@@ -608,8 +610,14 @@ async def test_serve_keeps_listening_during_the_shutdown_grace_period(aiohttp_se
         "TEST_PYPI_URL": "http://127.0.0.1:9",
     }
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "serve", cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-m",
+        "bot",
+        "serve",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
 
@@ -658,10 +666,19 @@ async def test_report_with_a_far_date_says_so_without_a_traceback(github):
 
     from tests.conftest import ROOT, TOKEN, run_bot
 
-    github.add_issue(REPO, number=1, title="Account recovery request", body="I lost my 2FA",
-                     user="alice", labels=["account-recovery"])
-    env = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": github.url,
-           "BOT_RULES": str(ROOT / "rules.yaml")}
+    github.add_issue(
+        REPO,
+        number=1,
+        title="Account recovery request",
+        body="I lost my 2FA",
+        user="alice",
+        labels=["account-recovery"],
+    )
+    env = {
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_API_URL": github.url,
+        "BOT_RULES": str(ROOT / "rules.yaml"),
+    }
     for args in (("--until", "9999-12-31"), ("--until", "0001-01-05")):
         done = await asyncio.to_thread(run_bot, "report", "--format", "json", *args, env=env)
         assert "Traceback" not in done.stderr, (args, done.stderr[-500:])
@@ -677,8 +694,9 @@ async def test_staff_deleting_spam_is_no_answer_from_the_requester(github):
     from tests.test_sweep import Sweeper, days_ago, wait_on_requester
 
     wait_on_requester(github, 1, 20)
-    spam = github.add_comment(REPO, 1, "Buy cheap followers", user="spammer",
-                              created_at=days_ago(github, 19))
+    spam = github.add_comment(
+        REPO, 1, "Buy cheap followers", user="spammer", created_at=days_ago(github, 19)
+    )
     # Staff delete it a day later (the fake has no DELETE for comments: as GitHub leaves it).
     issue = github._repo(REPO).issues[1]
     issue.comments = [c for c in issue.comments if c.id != spam["id"]]
