@@ -720,3 +720,33 @@ async def test_a_lost_answer_is_not_posted_again_when_the_check_cannot_read(bot)
     await bot.settle()
     github.clear_faults()
     assert_once(github, 1)
+
+
+# 17 ------------------------------------------------------------------------------------------
+async def test_a_pep541_request_ready_for_a_decision_is_flagged_when_overdue(github):
+    """The maintainer clock is paused "while the issue waits on a PEP 541 owner". Once the
+    reachability clock says the request is ready for a decision (42 days without the
+    owner's reply), it waits on the maintainers, and the queue report lists it so; but the
+    clock stays paused for ever (only `owner-replied` stops it), so a requester asking
+    "any news?" a week after that is never flagged overdue."""
+    from tests.test_sweep import Sweeper, days_ago, seed
+
+    seed(github, 1, labels=("PEP 541", "pep541: owner contacted"), age=70)
+    github.add_comment(
+        REPO,
+        1,
+        "I have emailed the owner.",
+        user="staff",
+        association="MEMBER",
+        created_at=days_ago(github, 60),
+    )
+    github.add_event(
+        REPO, 1, "labeled", "staff", days_ago(github, 60), label="pep541: owner contacted"
+    )
+    async with Sweeper(github) as run:
+        await run()  # reminders and, past day 42, "ready for a decision"
+        assert [c for c in github.comments(REPO, 1) if "pep541-ready" in c["body"]]
+        # The requester asks, ten days ago; nobody answers.
+        github.add_comment(REPO, 1, "Any news?", user="alice", created_at=days_ago(github, 10))
+        await run()
+    assert "overdue" in labels(github, 1)
