@@ -253,7 +253,13 @@ def make_app(
     service: Service, *, grace: float = 25.0, body_timeout: float = BODY_TIMEOUT
 ) -> web.Application:
     """The bot's web application; run it with `SERVER_OPTIONS`."""
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[_never_500])
+    # GitHub never compresses a delivery: a compressed body is read as sent (and fails its
+    # signature), never inflated first (a 2 MB gzip body of zeros inflates to 2 GiB).
+    app = web.Application(
+        client_max_size=MAX_BODY,
+        middlewares=[_never_500],
+        handler_args={"auto_decompress": False},
+    )
     app[SERVICE] = service
     app[BODY_TIMEOUT_KEY] = body_timeout
     app.router.add_post("/webhook", webhook)
