@@ -176,7 +176,7 @@ def test_snooze_marker_and_reader():
     (post,) = result.changes
     assert isinstance(post, SetComment) and post.marker == "snooze"
     state = markers.read(post.body, "snooze")
-    assert state == {"until": "2024-05-11T12:00:00Z"}
+    assert state == {"until": "2024-05-11T12:00:00Z", "at": "2024-05-01T12:00:00Z"}
     history = History(comments=(ours(post.body),), bot_login=BOT)
     assert snoozed_until(history, NOW) == NOW + timedelta(days=10)
     # The same command again (a replayed delivery) changes nothing.

@@ -320,8 +320,19 @@ class Api:
         return await self._gh.getitem(_with_query(url, params))
 
     async def iterate(self, url: str, params: dict[str, Any] | None = None) -> AsyncIterator[Any]:
-        async for item in self._gh.getiter(_with_query(url, {"per_page": 100, **(params or {})})):
-            yield item
+        """Every item, page by page (by number, not by the Link header: GitHub's ETag covers a
+        page's items, not its links, so a cached full last page would replay "no next page"
+        after more items came; a full page is always followed by a look at the next)."""
+        per_page = int((params or {}).get("per_page", 100))
+        page = 1
+        while True:
+            items = await self.get(url, {**(params or {}), "per_page": per_page, "page": page})
+            items = items if isinstance(items, list) else []
+            for item in items:
+                yield item
+            if len(items) < per_page:
+                return
+            page += 1
 
     async def get_issue(self, repo: str, number: int) -> dict[str, Any]:
         return await self.get(f"/repos/{repo}/issues/{number}")

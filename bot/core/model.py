@@ -37,6 +37,11 @@ def parse_time(value: Any) -> datetime:
     return EPOCH
 
 
+def same_label(a: str | None, b: str | None) -> bool:
+    """GitHub's label names are case-insensitive (`PEP 541` is `pep 541`)."""
+    return a is not None and b is not None and a.lower() == b.lower()
+
+
 def is_bot(login: object, user_type: object = None) -> bool:
     """A bot, by GitHub's account type or an App's login (values from deliveries are untrusted:
     anything that is not a string is no login)."""
@@ -107,6 +112,9 @@ class Issue:
             comment_count=_count(data.get("comments")),
             html_url=str(data.get("html_url") or ""),
         )
+
+    def has_label(self, name: str | None) -> bool:
+        return any(same_label(label, name) for label in self.labels)
 
     @property
     def by_maintainer(self) -> bool:
@@ -227,7 +235,7 @@ class History:
     def last_label_event(self, label: str) -> IssueEvent | None:
         found = None
         for e in self.events:
-            if e.label == label and e.kind in ("labeled", "unlabeled"):
+            if same_label(e.label, label) and e.kind in ("labeled", "unlabeled"):
                 found = e
         return found
 
@@ -235,7 +243,7 @@ class History:
         """A human took this label off: the bot must never put it back."""
         return any(
             e.kind == "unlabeled"
-            and e.label == label
+            and same_label(e.label, label)
             and not self.is_automated(e.actor, e.actor_type)
             for e in self.events
         )
@@ -243,11 +251,16 @@ class History:
     def ever_removed(self, label: str) -> bool:
         """The label was taken off once, by anyone: a person directly, or the bot on a
         person's command. Labels the bot adds on its own are never put back after that."""
-        return any(e.kind == "unlabeled" and e.label == label for e in self.events)
+        return any(e.kind == "unlabeled" and same_label(e.label, label) for e in self.events)
 
     def added_by_us(self, label: str) -> bool:
         last = self.last_label_event(label)
         return last is not None and last.kind == "labeled" and self.is_ours(last.actor)
+
+    def latest(self) -> datetime:
+        """When anything last happened in it (a comment written or edited, an event)."""
+        times = [c.updated_at for c in self.comments] + [e.at for e in self.events]
+        return max(times, default=EPOCH)
 
     def our_comments(self) -> list[Comment]:
         return [c for c in self.comments if self.is_ours(c.author)]

@@ -179,7 +179,7 @@ class QueueReport:
 
 def category_of(issue: Issue, rules: RepoRules) -> str:
     """The first of the rules' categories whose label the issue carries now."""
-    return next((c.name for c in rules.categories if c.label in issue.labels), UNCATEGORISED)
+    return next((c.name for c in rules.categories if issue.has_label(c.label)), UNCATEGORISED)
 
 
 def _changes(history: History) -> list[IssueEvent]:

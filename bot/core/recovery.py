@@ -58,7 +58,7 @@ def on_test_pypi(
     label = rules.recovery_evidence.test_pypi_label
     if not label:
         return False
-    if label in issue.labels:
+    if issue.has_label(label):
         return True
     if history.ever_removed(label) or verdict.category is None:
         return False

@@ -11,7 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.core.model import MAINTAINER_ASSOCIATIONS, Comment, History, Issue, IssueEvent
+from bot.core import markers
+from bot.core.model import (
+    MAINTAINER_ASSOCIATIONS,
+    Comment,
+    History,
+    Issue,
+    IssueEvent,
+    parse_time,
+    same_label,
+)
 
 # An issue update this much later than every comment and event we know of is taken for an
 # edit of the issue (the REST API records no event for a body edit).
@@ -21,14 +30,26 @@ EDIT_SLACK = timedelta(seconds=60)
 def last_added(history: History, label: str) -> datetime | None:
     found = None
     for e in history.events:
-        if e.kind == "labeled" and e.label == label:
+        if e.kind == "labeled" and same_label(e.label, label):
             found = e.at if found is None else max(found, e.at)
     return found
 
 
+def requester_edit(issue: Issue, history: History) -> datetime | None:
+    """When the requester last edited the issue, as far as the bot knows: what its triage
+    comment recorded from the `issues.edited` deliveries (GitHub's REST API keeps no event
+    for an edit of the text); for an issue without one, inferred from its update time."""
+    state = markers.state_of(history, "triage")
+    if state is not None:
+        edited = state.get("edited")
+        return parse_time(edited) if isinstance(edited, str) else None
+    return last_edit(issue, history)
+
+
 def last_edit(issue: Issue, history: History) -> datetime | None:
-    """When the issue was last changed by something no comment or event explains: an edit
-    of its text. None when every update is accounted for."""
+    """When the issue was last changed by something no comment or event explains, taken for
+    an edit of its text (a deleted comment looks the same: `requester_edit` prefers what was
+    recorded). None when every update is accounted for."""
     known = [issue.created_at]
     known += [c.updated_at for c in history.comments]
     known += [c.created_at for c in history.comments]
@@ -57,11 +78,14 @@ class Waiting:
     answered: datetime | None  # the requester's first answer after `since`
 
 
-def requester_wait(issue: Issue, history: History, awaiting_label: str) -> Waiting | None:
+def requester_wait(
+    issue: Issue, history: History, awaiting_label: str, edited: datetime | None = None
+) -> Waiting | None:
     """The wait on the requester while the awaiting label is on: since it was last added, or
     since a maintainer last spoke after that (asking again starts the wait afresh), until the
-    requester's first comment or edit after that."""
-    if awaiting_label not in issue.labels:
+    requester's first comment, their edit (`edited`, see `requester_edit`) or a reopen after
+    that."""
+    if not issue.has_label(awaiting_label):
         return None
     since = last_added(history, awaiting_label) or issue.created_at
     asked_again = [
@@ -83,7 +107,13 @@ def requester_wait(issue: Issue, history: History, awaiting_label: str) -> Waiti
         for c in history.comments
         if by_requester(c, issue, history) and c.created_at > since
     ]
-    edited = last_edit(issue, history)
+    # The requester's edit (`requester_edit`), and a reopen by a person after the bot closed
+    # the issue for no response ("comment or reopen at any time to continue").
+    answers += [
+        e.at
+        for e in history.events
+        if e.kind == "reopened" and e.at > since and not history.is_automated(e.actor)
+    ]
     if edited is not None and edited > since:
         answers.append(edited)
     return Waiting(since, min(answers, default=None))
@@ -114,11 +144,15 @@ def first_response(
 def has_label_at(issue: Issue, history: History, label: str, at: datetime | None) -> bool:
     """Whether the issue carried `label` at `at` (now when None), from its label events;
     a label without any event is taken to have been there all along."""
-    now = label in issue.labels
+    now = issue.has_label(label)
     if at is None:
         return now
     changes = sorted(
-        (e for e in history.events if e.label == label and e.kind in ("labeled", "unlabeled")),
+        (
+            e
+            for e in history.events
+            if same_label(e.label, label) and e.kind in ("labeled", "unlabeled")
+        ),
         key=lambda e: e.at,
     )
     before = [e for e in changes if e.at < at]

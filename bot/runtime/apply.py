@@ -56,11 +56,13 @@ class Budget:
     left: int
     exhausted: bool = False
 
-    def take(self) -> bool:
-        if self.left <= 0:
+    def take(self, writes: int = 1) -> bool:
+        """Spend `writes` at once, or none: a step's writes (a closing comment and its close)
+        are made together or left together for the next run."""
+        if self.left < writes:
             self.exhausted = True
             return False
-        self.left -= 1
+        self.left -= writes
         return True
 
 
@@ -91,13 +93,13 @@ async def apply(
     comment_lost = False  # a comment of an earlier step was not posted
     for step in plan.steps:
         actions = list(step.actions)
+        if budget is not None and not budget.take(len(actions)):
+            applied.deferred += actions
+            continue
         while actions:
             action = actions.pop(0)
             if unanswered and comment_lost and isinstance(action, SetComment):
                 applied.failed.append((action, "not posted: an earlier comment was not"))
-                break
-            if budget is not None and not budget.take():
-                applied.deferred += [action, *actions]
                 break
             try:
                 await _do(api, repo, snapshot, action, metrics)
@@ -178,21 +180,28 @@ async def create_comment_once(
             await api.create_comment(repo, number, action.body)
             return
         except AmbiguousWrite:
-            if await _posted(api, repo, number, action, bot_login):
+            posted = await _posted(api, repo, number, action, bot_login)
+            if posted:
                 event(log, "comment found after an unclear answer", marker=action.marker)
                 return
-            if attempt == COMMENT_TRIES:
+            if posted is None or attempt == COMMENT_TRIES:
+                # Not known to be absent (the comments could not be read): never post again
+                # blind; the action fails, for a redelivery or the sweep to finish.
                 raise
 
 
 async def _posted(
     api: Api, repo: str, number: int, action: SetComment, bot_login: str | None
-) -> bool:
+) -> bool | None:
+    """Whether the comment is there: True, False, or None when its comments could never be
+    read in the window (unknown)."""
     window, interval = api.confirm_window
     deadline = time.monotonic() + window
+    read = False
     while True:
         try:
             comments = [Comment.from_api(c) for c in await api.comments(repo, number)]
+            read = True
         except _FAILURES:
             comments = []
         for comment in comments:
@@ -205,5 +214,5 @@ async def _posted(
             ):
                 return True
         if time.monotonic() >= deadline:
-            return False
+            return False if read else None
         await api.pause(interval)

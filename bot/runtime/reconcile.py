@@ -196,10 +196,16 @@ async def read_snapshot(
     """The issue and its timeline (comments and events in one list): two conditional reads,
     free when nothing changed since the last look. `issue`: as a listing just showed it,
     to read only the timeline (see `work`)."""
+    listed = issue
     if issue is None:
         issue = Issue.from_api(await api.get_issue(repo, number), repo)
     timeline = await api.timeline(repo, number)
-    return Snapshot(issue, History.from_timeline(timeline, bot_login))
+    history = History.from_timeline(timeline, bot_login)
+    if listed is not None and history.latest() > listed.updated_at:
+        # Something happened since the listing was read (a close, a label, a comment): the
+        # issue itself is read again, so that nothing is decided on its old state.
+        issue = Issue.from_api(await api.get_issue(repo, number), repo)
+    return Snapshot(issue, history)
 
 
 def wanted_by(
@@ -263,10 +269,13 @@ async def work(
     metrics: Metrics | None = None,
     budget: Budget | None = None,
     listed: Issue | None = None,
+    snapshot: Snapshot | None = None,
 ) -> Worked:
     """Work one issue. With `listed` (the issue as the sweep's listing showed it moments ago,
-    and nothing worked on it since in this process), only its timeline is read."""
-    snapshot = await read_snapshot(api, repo, number, bot_login, listed)
+    and nothing worked on it since in this process), only its timeline is read; with
+    `snapshot` (read by the sweep moments ago, under the same condition), nothing is."""
+    if snapshot is None:
+        snapshot = await read_snapshot(api, repo, number, bot_login, listed)
     if snapshot.history.is_ours(snapshot.issue.author):
         # An issue the bot opened (its queue dashboard) is no request: nothing to sort,
         # time or answer on it.

@@ -441,7 +441,16 @@ def parse_when(value: str, option: str) -> datetime:
         ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    parsed = parsed.astimezone(UTC)
+    # GitHub's issues are from 2008 on; far dates are typos (and the weeks of a window that
+    # reached year 1 or 9999 could not be counted).
+    if not EARLIEST <= parsed <= LATEST:
+        raise ConfigError(f"{option}: {value!r} is outside {EARLIEST:%Y} to {LATEST:%Y}")
+    return parsed
+
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 def render(report: QueueReport, rules: RepoRules, fmt: str) -> str:

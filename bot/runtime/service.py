@@ -21,7 +21,7 @@ from bot.adapters.github import Api, CacheFile, GitHub, RetryPolicy
 from bot.adapters.name_lookup import NameLookup
 from bot.adapters.permissions import Permissions
 from bot.adapters.pypi import PyPIClient
-from bot.core.model import Issue, is_bot
+from bot.core.model import Issue, Snapshot, is_bot
 from bot.core.rules import Rules
 from bot.core.trigger import Trigger
 from bot.features.base import NameFacts
@@ -278,6 +278,7 @@ class Service:
         budget: Budget | None = None,
         listed: Issue | None = None,
         listed_at: float | None = None,
+        snapshot: Snapshot | None = None,
     ) -> reconcile.Worked:
         """Work one issue now (callers queue this behind the issue's other work). `listed`:
         the issue as a listing read at `listed_at` (monotonic) showed it, used instead of a
@@ -285,8 +286,8 @@ class Service:
         repo_rules = self.rules.for_repo(repo)
         assert repo_rules is not None
         key = issue_key(repo, number)
-        if listed is not None and self.worked_at.get(key, float("-inf")) >= (listed_at or 0.0):
-            listed = None  # worked on since it was listed: read it afresh
+        if self.worked_at.get(key, float("-inf")) >= (listed_at or 0.0):
+            listed = snapshot = None  # worked on since it was read: read it afresh
         lookups = reconcile.GitHubLookups(
             api, repo, repo_rules, self.permissions, self.names, self.accounts
         )
@@ -303,6 +304,7 @@ class Service:
                 metrics=self.metrics,
                 budget=budget,
                 listed=listed,
+                snapshot=snapshot,
             )
         finally:
             self.worked_at[key] = time.monotonic()
@@ -327,7 +329,17 @@ class Service:
                 )
                 api = await self.api_for(installation_id)
                 bot_login = await self.bot_login()
-                if bot_login and trigger.sender.lower() == bot_login.lower():
+                if bot_login is None and not api.dry_run:
+                    # Without it none of its own comments is recognised: it would post them
+                    # again. Failed, so that GitHub shows it and a redelivery works it.
+                    outcome = "failed"
+                    event(
+                        log,
+                        "delivery not worked: the bot's login is unknown "
+                        "(GitHub did not say; set bot.login in the rules file)",
+                        level=logging.ERROR,
+                    )
+                elif bot_login and trigger.sender.lower() == bot_login.lower():
                     outcome = "own_event"
                 else:
                     worked = await self.work_issue(api, repo, number, trigger)

@@ -32,13 +32,14 @@ from typing import Any
 import bot.features.lifecycle.decide as lifecycle
 from bot.adapters.github import Api
 from bot.core.actions import Action
-from bot.core.model import Issue
+from bot.core.model import Issue, Snapshot
 from bot.core.recognition import skip_reason
 from bot.core.rules import RepoRules, Rules
 from bot.core.trigger import CATCH_UP, Trigger
 from bot.runtime.apply import Budget
 from bot.runtime.config import ConfigError, Settings
 from bot.runtime.logs import event, log_context
+from bot.runtime.reconcile import read_snapshot
 from bot.runtime.service import Service, issue_key
 
 logger = logging.getLogger(__name__)
@@ -168,10 +169,11 @@ async def _work(
     service: Service,
     api: Api,
     issue: Issue,
-    listed_at: float,
+    read_at: float,
     trigger: Trigger,
     report: SweepReport,
     budget: Budget | None,
+    snapshot: Snapshot | None = None,
 ) -> list[Action]:
     """Work one issue through the queue; what was done (or, in dry-run, would be)."""
     repo, number = issue.repo, issue.number
@@ -180,7 +182,14 @@ async def _work(
             issue_key(repo, number),
             f"sweep:{repo}#{number}",
             lambda: service.work_issue(
-                api, repo, number, trigger, budget=budget, listed=issue, listed_at=listed_at
+                api,
+                repo,
+                number,
+                trigger,
+                budget=budget,
+                listed=issue,
+                listed_at=read_at,
+                snapshot=snapshot,
             ),
         )
     report.histories += 1
@@ -195,6 +204,18 @@ async def _work(
     return done
 
 
+async def _candidates(api: Api, repo: str, one: Pass, report: SweepReport) -> list[Issue]:
+    """The pass's whole listing, filtered on itself (read before any write, so that the
+    pass's own writes cannot move pages under it)."""
+    found = []
+    async for issue, _ in _listing(api, repo, one):
+        report.listed += 1
+        if one.wants(issue):
+            report.candidates += 1
+            found.append(issue)
+    return found
+
+
 async def _run_pass(
     service: Service,
     api: Api,
@@ -204,13 +225,42 @@ async def _run_pass(
     budget: Budget | None,
     log: logging.Logger,
 ) -> None:
-    slots = asyncio.Semaphore(CONCURRENCY)
-    tasks: set[asyncio.Task[Any]] = set()
+    """The pass's issues, the longest waits first: each one's timeline is read (reads run
+    side by side), then they are worked one after another in order of urgency, each from
+    the snapshot just read unless this process worked the issue since."""
     trigger = Trigger.sweep(one.trigger)
+    rules = service.rules.for_repo(repo)
+    assert rules is not None
+    bot_login = await service.bot_login()
+    slots = asyncio.Semaphore(CONCURRENCY)
 
-    async def work(issue: Issue, listed_at: float) -> None:
+    async def read(issue: Issue) -> tuple[Issue, float, Snapshot | None]:
+        async with slots:
+            read_at = time.monotonic()
+            try:
+                snapshot = await read_snapshot(api, repo, issue.number, bot_login, issue)
+            except Exception as exc:
+                report.failed.append(issue.number)
+                event(
+                    log,
+                    "sweep: issue not read",
+                    level=logging.ERROR,
+                    repository=repo,
+                    issue=issue.number,
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+                return issue, read_at, None
+            return issue, read_at, snapshot
+
+    read_all = await asyncio.gather(*(read(i) for i in await _candidates(api, repo, one, report)))
+    ready = [(i, at, s) for i, at, s in read_all if s is not None]
+    if one.trigger != CATCH_UP:
+        ready.sort(key=lambda r: (lifecycle.waiting_since(r[2], rules, one.trigger), r[0].number))
+    for issue, read_at, snapshot in ready:
+        if budget is not None and budget.exhausted:
+            return
         try:
-            done = await _work(service, api, issue, listed_at, trigger, report, budget)
+            done = await _work(service, api, issue, read_at, trigger, report, budget, snapshot)
             if done and one.trigger == CATCH_UP:
                 report.caught_up.append(issue.number)
         except Exception as exc:
@@ -223,24 +273,6 @@ async def _run_pass(
                 issue=issue.number,
                 error=f"{type(exc).__name__}: {exc}",
             )
-        finally:
-            slots.release()
-
-    try:
-        async for issue, listed_at in _listing(api, repo, one):
-            report.listed += 1
-            if not one.wants(issue):
-                continue
-            report.candidates += 1
-            await slots.acquire()
-            if budget is not None and budget.exhausted:
-                slots.release()
-                break
-            task = asyncio.create_task(work(issue, listed_at))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-    finally:
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def sweep(
@@ -275,7 +307,8 @@ async def sweep(
                 sweep_pass=one.trigger,
                 error=report.error,
             )
-    if rules.report.dashboard or rules.report.page:
+    if (rules.report.dashboard or rules.report.page) and (budget is None or budget.take()):
+        # Maintainer-facing, so last; a write of the budget like any other.
         await refresh_report(service, api, repo, report, log)
     report.budget_exhausted = budget is not None and budget.exhausted
     if report.budget_exhausted:

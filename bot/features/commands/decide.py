@@ -48,6 +48,7 @@ from bot.core.model import EPOCH, History, Issue, parse_time
 from bot.core.roles import Caller, is_maintainer
 from bot.core.rules import COMMAND_NAMES, Commands, RepoRules
 from bot.core.text import escape
+from bot.core.waiting import last_added
 
 __all__ = [
     "CLOCK_MARKER",
@@ -267,6 +268,8 @@ def plan(
             problems.append(f"{shown}: {exc}")
 
     for kind, (state, text) in work.pending.items():
+        if _state_time(markers.state_of(history, kind)) > source.at:
+            continue  # a later command set it since: working this one again changes nothing
         work.actions.append(SetComment(f"/{kind} state", kind, text, state))
     outsider = None if is_maintainer(caller, cmds) else caller.login.lower()
     return Plan(source, tuple(work.actions), tuple(problems), tuple(work.notes), outsider=outsider)
@@ -396,6 +399,15 @@ def _and(items: Iterable[str]) -> str:
 def _code(text: str, limit: int = 80) -> str:
     """User text shown in a reply: one line, in a code span, never a mention."""
     return escape(text, code=True, limit=limit)
+
+
+def _state_time(state: Mapping[str, Any] | None) -> datetime:
+    """When the commands' state in a marker was last set (the latest time it records)."""
+    if not state:
+        return EPOCH
+    times = [state.get("at"), state.get("lifted"), state.get("stopped")]
+    times += state.get("attempts") if isinstance(state.get("attempts"), list) else []
+    return max((parse_time(x) for x in times if isinstance(x, str)), default=EPOCH)
 
 
 def _iso(when: datetime) -> str:
@@ -591,7 +603,7 @@ def _snooze(inv: Invocation, work: _Work) -> None:
     until = work.source.at + timedelta(days=days)
     work.set_marker(
         SNOOZE_MARKER,
-        {"until": _iso(until)},
+        {"until": _iso(until), "at": _iso(work.source.at)},
         f"Snoozed until {_day(until)}: no reminders or automatic closing until then. "
         "`/unsnooze` ends it early.",
     )
@@ -622,6 +634,12 @@ def _pep541(inv: Invocation, work: _Work) -> None:
     state = work.marker_state(CLOCK_MARKER)
     state = dict(state or {})
     attempts = [a for a in state.get("attempts") or [] if isinstance(a, str)]
+    if not attempts and clock.start_label and work.has_label(clock.start_label):
+        # The clock was started with its label, not with a command: that was the first
+        # contact attempt.
+        started = last_added(work.history, clock.start_label)
+        if started is not None:
+            attempts = [_iso(started)]
     at = _iso(work.source.at)
     if sub in ("contacted", "contact", "contacted-owner", "attempt"):
         if state.get("stopped"):
@@ -712,12 +730,10 @@ _UNDONE_BY = {
 def since_undone(
     changes: Iterable[Action], history: History, at: datetime
 ) -> tuple[tuple[Action, ...], tuple[Action, ...]]:
-    """(changes to make, changes a person has undone by hand since the command was written
-    at `at`). A command worked again (a redelivery, a restart) must not redo what people
-    have changed since: a label someone removed after `/label` stays removed."""
-    undone_by = [
-        e for e in history.events if e.at > at and not history.is_automated(e.actor, e.actor_type)
-    ]
+    """(changes to make, changes undone since the command was written at `at`). A command
+    worked again (a redelivery, a restart) must not redo what was changed since, by hand or
+    by the bot on a later command or answer: a label removed after `/label` stays removed."""
+    undone_by = [e for e in history.events if e.at > at]
     keep, undone = [], []
     for change in changes:
         kind = _UNDONE_BY.get(change.kind)

@@ -35,7 +35,13 @@ from bot.core.model import History, Issue, Snapshot, parse_time
 from bot.core.recognition import recognise
 from bot.core.rules import Category, RepoRules
 from bot.core.text import render
-from bot.core.waiting import is_maintainer_response, last_added, requester_wait, unanswered_since
+from bot.core.waiting import (
+    is_maintainer_response,
+    last_added,
+    requester_edit,
+    requester_wait,
+    unanswered_since,
+)
 
 NUDGE = "nudge"
 CLOSE = "close-no-response"
@@ -70,6 +76,11 @@ _categories: cachetools.LRUCache[tuple[int, int], tuple[RepoRules, Category | No
 
 
 def category_of(issue: Issue, rules: RepoRules) -> Category | None:
+    """The issue's category as the queue report counts it: the first of the rules' categories
+    whose label it carries (staff's word), else the one its text is recognised as."""
+    labelled = next((c for c in rules.categories if issue.has_label(c.label)), None)
+    if labelled is not None:
+        return labelled
     key = (id(rules), hash((issue.title, issue.body, issue.labels)))
     cached = _categories.get(key)
     if cached is not None and cached[0] is rules:
@@ -90,7 +101,7 @@ def exempt_reason(issue: Issue, rules: RepoRules) -> str | None:
         return "closed"
     if issue.locked:
         return "locked"
-    held = [lab for lab in rules.lifecycle.exempt.labels if lab in issue.labels]
+    held = [lab for lab in rules.lifecycle.exempt.labels if issue.has_label(lab)]
     if held:
         return f"exempt label {held[0]!r}"
     return None
@@ -126,7 +137,7 @@ def could_act(issue: Issue, rules: RepoRules, now: datetime, clock: str) -> bool
     age, quiet = days(now - issue.created_at), days(now - issue.updated_at)
     if clock == REQUESTER:
         cfg = life.awaiting_response
-        if rules.triage.awaiting_label not in issue.labels:
+        if not issue.has_label(rules.triage.awaiting_label):
             return False
         if life.exempt.assigned and issue.assignees:
             return False
@@ -139,7 +150,7 @@ def could_act(issue: Issue, rules: RepoRules, now: datetime, clock: str) -> bool
     if clock == REACHABILITY:
         label = reachability_label(rules)
         return (
-            label is not None and label in issue.labels and age >= life.reachability.interval_days
+            label is not None and issue.has_label(label) and age >= life.reachability.interval_days
         )
     if clock == MAINTAINER:
         category = category_of(issue, rules)
@@ -175,7 +186,7 @@ def _reply(
 
 
 def _can_add(history: History, label: str, present: Iterable[str]) -> bool:
-    return label not in present and not history.removed_by_human(label)
+    return label.lower() not in {x.lower() for x in present} and not history.removed_by_human(label)
 
 
 # --- the clocks -----------------------------------------------------------------------------
@@ -184,7 +195,9 @@ def _can_add(history: History, label: str, present: Iterable[str]) -> bool:
 def requester_clock(
     issue: Issue, history: History, rules: RepoRules, now: datetime
 ) -> list[Action]:
-    wait = requester_wait(issue, history, rules.triage.awaiting_label)
+    wait = requester_wait(
+        issue, history, rules.triage.awaiting_label, requester_edit(issue, history)
+    )
     if wait is None or wait.answered is not None:
         return []
     if rules.lifecycle.exempt.assigned and issue.assignees:
@@ -238,7 +251,7 @@ def reachability(issue: Issue, history: History, rules: RepoRules) -> Reachabili
         if stopped is not None:
             return Reachability(clock.created_at, (clock.created_at,), stopped)
     start_label = rules.lifecycle.reachability.start_label
-    if start_label and start_label in issue.labels:
+    if start_label and issue.has_label(start_label):
         start = last_added(history, start_label) or issue.created_at
         return Reachability(start, (start,), None)
     return None
@@ -332,7 +345,7 @@ def maintainer_clock(
             f"since {iso(since)} (limit {_fmt(limit)})"
         )
         return [AddLabels(reason, (label,))]
-    if not overdue and label in issue.labels and history.added_by_us(label):
+    if not overdue and issue.has_label(label) and history.added_by_us(label):
         flagged = last_added(history, label)
         if flagged is None or not _human_act_since(history, issue, flagged):
             return []
@@ -362,14 +375,38 @@ def decide(
     if REACHABILITY in clocks:
         actions += reachability_clock(issue, history, rules, now)
     if MAINTAINER in clocks:
-        wait = requester_wait(issue, history, rules.triage.awaiting_label)
+        wait = requester_wait(
+            issue, history, rules.triage.awaiting_label, requester_edit(issue, history)
+        )
         paused = None
         if wait is not None and wait.answered is None:
             paused = "waiting on the requester"
-        elif clock is not None and clock.stopped is None:
+        elif (
+            clock is not None
+            and clock.stopped is None
+            and days(now - clock.start) < rules.lifecycle.reachability.decision_after_days
+        ):
+            # Ready for a decision, the request waits on the maintainers again.
             paused = "PEP 541 reachability clock running"
         actions += maintainer_clock(issue, history, rules, now, paused=paused)
     return actions
+
+
+def waiting_since(snapshot: Snapshot, rules: RepoRules, clock: str) -> datetime:
+    """How long the issue has waited on what this clock watches (the longest waits are the
+    most urgent when a run's writes are few); its creation when the clock sees no wait."""
+    issue, history = snapshot.issue, snapshot.history
+    since = None
+    if clock == REQUESTER:
+        edited = requester_edit(issue, history)
+        wait = requester_wait(issue, history, rules.triage.awaiting_label, edited)
+        since = wait.since if wait is not None else None
+    elif clock == REACHABILITY:
+        started = reachability(issue, history, rules)
+        since = started.start if started is not None else None
+    elif clock == MAINTAINER:
+        since = unanswered_since(issue, history)
+    return since or issue.created_at
 
 
 def explain(number: int, actions: Iterable[Action]) -> list[str]:

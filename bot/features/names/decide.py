@@ -201,7 +201,7 @@ def decide(
         and findings.index_loaded
         and findings.similar
         and findings.exists is False
-        and label not in issue.labels
+        and not issue.has_label(label)
         and not history.ever_removed(label)
     ):
         actions.append(AddLabels("requested name is too similar to an existing one", (label,)))

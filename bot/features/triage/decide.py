@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.core import markers
 from bot.core.actions import Action, AddAssignees, AddLabels, RemoveLabel, SetComment
@@ -19,13 +20,13 @@ from bot.core.forms import (
     normalize_heading,
     placeholders_in,
 )
-from bot.core.model import History, Issue, Snapshot
+from bot.core.model import History, Issue, Snapshot, parse_time
 from bot.core.recognition import Found, Verdict, matches, recognise, skip_reason
 from bot.core.recovery import EMAIL_ONLY, UNKNOWN
 from bot.core.rules import Category, Form, RepoRules
 from bot.core.text import Markdown, defuse_mentions, escape, render
-from bot.core.trigger import ISSUE_COMMENT, Trigger
-from bot.core.waiting import by_requester, requester_wait
+from bot.core.trigger import ISSUE_COMMENT, ISSUES, Trigger
+from bot.core.waiting import by_requester, requester_edit, requester_wait
 
 MARKER = "triage"
 # Who put the awaiting label on, as the triage comment remembers it: triage ("set"), until
@@ -125,6 +126,7 @@ class CommentState:
     awaiting: str | None = None  # AWAITING_SET: triage put the awaiting label on; then DONE
     account_key: str | None = None  # the PyPI account checked (recovery requests)
     account: str | None = None  # what the index said of it (AccountCheck.status)
+    edited: str | None = None  # when the requester last edited the issue (from its delivery)
 
     def to_json(self) -> dict:
         return {
@@ -151,6 +153,7 @@ class CommentState:
             awaiting=data.get("awaiting") if isinstance(data.get("awaiting"), str) else None,
             account_key=_text(data.get("account_key")),
             account=_text(data.get("account")),
+            edited=_text(data.get("edited")),
         )
 
 
@@ -164,6 +167,10 @@ def comment_state(history: History) -> CommentState | None:
     if comment is None:
         return None
     return CommentState.from_json(markers.read(comment.body, MARKER) or {})
+
+
+def _iso(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def render_comment(state: CommentState, issue: Issue, rules: RepoRules) -> str | None:
@@ -242,10 +249,10 @@ def decide(
 
     # Labels: the category's (unless the issue already has a category label, which a human
     # or the form chose), its sub-labels, the misfilings'. Never one that was taken off.
-    present = set(issue.labels)
+    present = {label.lower() for label in issue.labels}
     wanted: list[str] = []
     redirected = any(m.category for m in verdict.misfilings)
-    has_category = any(c.label in present for c in rules.categories)
+    has_category = any(c.label.lower() in present for c in rules.categories)
     if category is not None:
         if not has_category or redirected:
             wanted.append(category.label)
@@ -277,7 +284,7 @@ def decide(
     to_add = tuple(
         label
         for label in dict.fromkeys(wanted)
-        if label not in present and not history.ever_removed(label)
+        if label.lower() not in present and not history.ever_removed(label)
     )
     if to_add:
         actions.append(
@@ -301,11 +308,25 @@ def decide(
     # The wait on the requester ends when they answer (a comment or an edit after the label
     # went on, whoever put it there through the bot: triage, or a maintainer's /awaiting);
     # the wait triage started for missing fields also ends when nothing is missing any more.
-    wait = requester_wait(issue, history, awaiting)
+    # GitHub keeps no event for an edit of the text: the requester's edits are recorded here
+    # as their deliveries come (a maintainer's edit, redacting say, is no answer).
+    # Recorded only while they are waited on: the only time an edit means an answer.
+    requester_edited = (
+        trigger.is_(ISSUES, "edited")
+        and trigger.text_changed
+        and trigger.sender.lower() == issue.author.lower()
+        and awaiting.lower() in present
+    )
+    edited = _iso(issue.updated_at) if requester_edited else (old.edited if old else None)
+    if edited is not None:
+        edited_at = parse_time(edited)
+    else:
+        edited_at = requester_edit(issue, history) if comment is None else None
+    wait = requester_wait(issue, history, awaiting, edited_at)
     answered = wait is not None and wait.answered is not None
     started_by_triage = old is not None and old.awaiting == AWAITING_SET
     stop_wait = (
-        awaiting in present
+        awaiting.lower() in present
         and history.added_by_us(awaiting)
         and (answered or (started_by_triage and not missing))
     )
@@ -347,6 +368,7 @@ def decide(
         ),
         account_key=account_key,
         account=account_status,
+        edited=edited,
     )
     text = render_comment(state, issue, rules)
     if text is not None and (comment is not None or not requester_spoke):
