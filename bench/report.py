@@ -43,7 +43,7 @@ REPO = "pypi/support"
 TOKEN = "bench-token"
 BOT = "pypi-support-bot"
 AWAITING = "status: awaiting response"
-POLICY = RetryPolicy(attempts=3, backoff=0.01, max_wait=1, comment_spacing=0)
+POLICY = RetryPolicy(attempts=3, backoff=0.01, max_wait=1, write_spacing=0)
 STAFF = ("ewdurbin", "di", "miketheman")
 
 # label, title, weight, median first response in hours (a log-normal spread around it)
