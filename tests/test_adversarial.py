@@ -4,31 +4,12 @@ docstring tells the problem as it was found; the test asserts the behaviour that
 
 from __future__ import annotations
 
-from collections import Counter
-
 from bot.core import markers
 from tests.conftest import REPO, payload
+from tests.test_exactly_once import assert_once, labels
 from tests.test_webhook import incomplete_pep541
 
 AWAITING = "status: awaiting response"
-
-
-def labels(github, number: int) -> set[str]:
-    return {label["name"] for label in github.issue(REPO, number)["labels"]}
-
-
-def marker_counts(github, number: int) -> Counter:
-    found: Counter = Counter()
-    for comment in github.comments(REPO, number):
-        trailing = markers.trailing(comment["body"])
-        if trailing is not None:
-            found[markers.identity(*trailing)] += 1
-    return found
-
-
-def assert_once(github, number: int) -> None:
-    counts = marker_counts(github, number)
-    assert counts and max(counts.values()) == 1, counts
 
 
 # 1 -------------------------------------------------------------------------------------------

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from bot.core.model import Snapshot
 from bot.core.recognition import Verdict, recognise
 from bot.core.reconcile import Proposal
-from bot.core.roles import Caller, is_maintainer
+from bot.core.roles import MAINTAINER_ASSOCIATIONS, Caller, is_maintainer
 from bot.core.rules import RepoRules
-from bot.core.trigger import Trigger
+from bot.core.trigger import ISSUES, Trigger
 
 if TYPE_CHECKING:
     from bot.core.pypi import ProjectFacts
@@ -95,6 +95,22 @@ class Lookups(Protocol):
 
 
 Gather = Callable[[Situation, Lookups], Awaitable[Any]]
+
+
+def on_request(trigger: Trigger, rules: RepoRules) -> bool | None:
+    """For a feature that reports on requests (the name report, the recovery note): False
+    when the delivery cannot concern one (sent by a bot, or about a maintainer's own issue),
+    True when it is a request arriving or its text changing, None for the rest (the
+    feature's own triggers decide)."""
+    if trigger.by_bot:
+        return False
+    if rules.triage.skip_maintainers and trigger.issue_association in MAINTAINER_ASSOCIATIONS:
+        return False  # not a request (see recognition.skip_reason)
+    if trigger.first_sort:
+        return True
+    if trigger.is_(ISSUES, "edited"):
+        return trigger.text_changed
+    return None
 
 
 async def identify(lookups: Lookups, login: str, rules: RepoRules, author: str) -> Caller:

@@ -13,10 +13,9 @@ from bot.core.model import Issue
 from bot.core.names import normalize
 from bot.core.recognition import skip_reason
 from bot.core.reconcile import Proposal
-from bot.core.roles import MAINTAINER_ASSOCIATIONS
 from bot.core.rules import RepoRules
 from bot.core.trigger import ISSUE_COMMENT, ISSUES, Trigger
-from bot.features.base import Feature, Lookups, Situation, is_maintainer_or_author
+from bot.features.base import Feature, Lookups, Situation, is_maintainer_or_author, on_request
 from bot.features.names import decide as report
 
 NAME = "names"
@@ -29,14 +28,11 @@ SEARCH_LIMIT = 30
 
 def wants(trigger: Trigger, rules: RepoRules) -> bool:
     intel = rules.name_intelligence
-    if not intel.enabled or trigger.by_bot:
+    if not intel.enabled:
         return False
-    if rules.triage.skip_maintainers and trigger.issue_association in MAINTAINER_ASSOCIATIONS:
-        return False  # not a request (see triage.skip_reason)
-    if trigger.first_sort:
-        return True
-    if trigger.is_(ISSUES, "edited"):
-        return trigger.text_changed
+    decided = on_request(trigger, rules)
+    if decided is not None:
+        return decided
     if trigger.is_(ISSUES, "labeled"):
         category = rules.category(intel.category)
         return category is not None and trigger.label == category.label

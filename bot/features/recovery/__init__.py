@@ -17,11 +17,10 @@ from bot.core.recognition import skip_reason
 from bot.core.reconcile import Proposal
 from bot.core.recovery import Account, account_key, github_repository, on_test_pypi
 from bot.core.recovery import requested_username as username_of
-from bot.core.roles import MAINTAINER_ASSOCIATIONS
 from bot.core.rules import RepoRules
 from bot.core.text import mention
 from bot.core.trigger import ISSUE_COMMENT, ISSUES, Trigger
-from bot.features.base import Feature, Lookups, Situation, is_maintainer_or_author
+from bot.features.base import Feature, Lookups, Situation, is_maintainer_or_author, on_request
 from bot.features.recovery import decide as note
 
 NAME = "recovery"
@@ -31,14 +30,11 @@ GITHUB_GAVE_UP = "not asked: GitHub failed on an earlier lookup"
 
 def wants(trigger: Trigger, rules: RepoRules) -> bool:
     settings = rules.recovery_evidence
-    if not settings.enabled or trigger.by_bot:
+    if not settings.enabled:
         return False
-    if rules.triage.skip_maintainers and trigger.issue_association in MAINTAINER_ASSOCIATIONS:
-        return False  # not a request (see triage.skip_reason)
-    if trigger.first_sort:
-        return True
-    if trigger.is_(ISSUES, "edited"):
-        return trigger.text_changed
+    decided = on_request(trigger, rules)
+    if decided is not None:
+        return decided
     if trigger.is_(ISSUES, "labeled", "unlabeled") and trigger.label is not None:
         # The request's category given by hand, or the index changed (TestPyPI or not).
         category = rules.category(settings.category)
