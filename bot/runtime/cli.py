@@ -283,7 +283,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     _rules_option(sweep)
     sweep.set_defaults(func=cmd_sweep)
-    report = sub.add_parser("report", help="the queue report: figures per category, from GitHub")
+    report = _command(
+        sub,
+        "report",
+        "the queue report: figures per category, from GitHub",
+        "Compute the queue report over [--since, --until) from GitHub: opened, closed, first "
+        "response times, waiting on maintainers and on requesters, per category and per week "
+        '(README, "Queue report"). Progress goes to stderr.',
+        environment=True,
+    )
     report.add_argument("--repo", help="OWNER/NAME (default: the first in the rules file)")
     report.add_argument(
         "--since", help="start of the window, a date or a UTC time (default: until - window)"
@@ -293,7 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--format", choices=("markdown", "json", "html"), default="markdown", help="(markdown)"
     )
     report.add_argument("--output", metavar="FILE", help="write here instead of to stdout")
-    report.add_argument("--rules", help="rules file (default: $BOT_RULES or rules.yaml)")
+    _rules_option(report)
     report.set_defaults(func=cmd_report)
     check = _command(
         sub,
