@@ -349,7 +349,10 @@ class FakeGitHub:
         self._base_url = "https://api.github.com"
         self.calls: list[Call] = []
         self.writes: list[Call] = []
-        self.contract_violations: list[str] = []
+        self._violations: list[str] = []
+        # Responses sent and not yet checked against the contract, in order with the
+        # requests' problems (see contract_violations).
+        self._unchecked: list[Callable[[], Iterable[str]]] = []
         self.faults: list[Fault] = []
         # Secondary rate limits, when enforced (see enforce_secondary_limits).
         self._secondary: tuple[int, int, bool] | None = None
@@ -954,6 +957,39 @@ class FakeGitHub:
     def reset_calls(self) -> None:
         self.calls.clear()
         self.writes.clear()
+        self._check_served()  # the responses held would grow for ever too
+
+    @property
+    def contract_violations(self) -> list[str]:
+        """Every problem with a request or a response, in the order they were served."""
+        self._check_served()
+        return self._violations
+
+    def _check_served(self) -> None:
+        """Responses are checked when the problems are read, not while the client waits:
+        checking a long timeline against GitHub's schema takes longer than GitHub takes to
+        answer, and would count against the client's timeout."""
+        while self._unchecked:
+            self._violations.extend(self._unchecked.pop(0)())
+
+    def _response_check(
+        self, method: str, path: str, result: _Result, response: web.Response
+    ) -> Callable[[], Iterable[str]]:
+        """The contract check of a response, as sent: the JSON is decoded from the bytes
+        sent, so that later changes to the fake's state do not reach it."""
+        body = result.body
+        if body is _NO_BODY:
+            body = None
+        sent = response.body if isinstance(body, dict | list) else None
+
+        def check() -> Iterable[str]:
+            payload = json.loads(sent) if sent is not None else body
+            return (
+                f"response: {v}"
+                for v in self.contract.check_response(method, path, result.status, payload)
+            )
+
+        return check
 
     def issue(self, repo: str, number: int) -> dict[str, Any]:
         """Current JSON of an issue (as ``GET /repos/{owner}/{repo}/issues/{number}``)."""
@@ -1413,7 +1449,8 @@ class FakeGitHub:
         problems = self.contract.request_problems(method, path, query, body)
         if bad_json:
             problems.append(Problem("body", f"{method} {path}: request body is not JSON"))
-        self.contract_violations.extend(f"request: {p}" for p in problems)
+        request_problems = [f"request: {p}" for p in problems]
+        self._unchecked.append(lambda: request_problems)
 
         # GitHub carries a request out even when the client has gone (a timeout, a dropped
         # connection): the work is shielded from the test server's cancellation.
@@ -1480,13 +1517,9 @@ class FakeGitHub:
             if counted and counts_against_limit and bucket.remaining > 0:
                 bucket.remaining -= 1
             call.status = result.status
-            self.contract_violations.extend(
-                f"response: {v}"
-                for v in self.contract.check_response(
-                    method, path, result.status, None if result.body is _NO_BODY else result.body
-                )
-            )
-            return self._respond(request, result, bucket)
+            response = self._respond(request, result, bucket)
+            self._unchecked.append(self._response_check(method, path, result, response))
+            return response
 
         if not call.is_write:
             return await asyncio.shield(carry_out())
