@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.core.model import Snapshot
-from bot.core.recognition import Verdict, recognise
+from bot.core.recognition import Verdict, recognise, skip_reason
 from bot.core.reconcile import Proposal
 from bot.core.roles import MAINTAINER_ASSOCIATIONS, Caller, is_maintainer
 from bot.core.rules import RepoRules
@@ -43,6 +43,17 @@ class Situation:
     def verdict(self) -> Verdict:
         """What the issue is, recognised once for every feature."""
         return recognise(self.snapshot.issue, self.rules, self.snapshot.parsed)
+
+    def is_request_in(self, category_name: str) -> bool:
+        """Whether the issue is a request (not one triage skips) recognised as the named
+        category: what the features reporting on one kind of request (the name report, the
+        recovery note) ask before looking anything up."""
+        category = self.verdict.category
+        return (
+            skip_reason(self.snapshot.issue, self.rules) is None
+            and category is not None
+            and category.name == category_name
+        )
 
 
 class NameFacts(Protocol):

@@ -234,21 +234,24 @@ async def _run_pass(
     bot_login = await service.bot_login()
     slots = asyncio.Semaphore(CONCURRENCY)
 
+    def failed(number: int, what: str, exc: Exception) -> None:
+        report.failed.append(number)
+        event(
+            log,
+            what,
+            level=logging.ERROR,
+            repository=repo,
+            issue=number,
+            error=f"{type(exc).__name__}: {exc}",
+        )
+
     async def read(issue: Issue) -> tuple[Issue, float, Snapshot | None]:
         async with slots:
             read_at = time.monotonic()
             try:
                 snapshot = await read_snapshot(api, repo, issue.number, bot_login, issue)
             except Exception as exc:
-                report.failed.append(issue.number)
-                event(
-                    log,
-                    "sweep: issue not read",
-                    level=logging.ERROR,
-                    repository=repo,
-                    issue=issue.number,
-                    error=f"{type(exc).__name__}: {exc}",
-                )
+                failed(issue.number, "sweep: issue not read", exc)
                 return issue, read_at, None
             return issue, read_at, snapshot
 
@@ -264,15 +267,7 @@ async def _run_pass(
             if done and one.trigger == CATCH_UP:
                 report.caught_up.append(issue.number)
         except Exception as exc:
-            report.failed.append(issue.number)
-            event(
-                log,
-                "sweep: issue failed",
-                level=logging.ERROR,
-                repository=repo,
-                issue=issue.number,
-                error=f"{type(exc).__name__}: {exc}",
-            )
+            failed(issue.number, "sweep: issue failed", exc)
 
 
 async def sweep(

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from bot.core.model import Issue
 from bot.core.names import normalize
-from bot.core.recognition import skip_reason
 from bot.core.reconcile import Proposal
 from bot.core.rules import RepoRules
 from bot.core.trigger import ISSUE_COMMENT, ISSUES, Trigger
@@ -39,15 +38,6 @@ def wants(trigger: Trigger, rules: RepoRules) -> bool:
     return trigger.is_(ISSUE_COMMENT, "created") and trigger.by_requester
 
 
-def _is_request(situation: Situation) -> bool:
-    category = situation.verdict.category
-    return (
-        skip_reason(situation.snapshot.issue, situation.rules) is None
-        and category is not None
-        and category.name == situation.rules.name_intelligence.category
-    )
-
-
 @dataclass(frozen=True)
 class Found:
     findings: report.Findings
@@ -57,7 +47,7 @@ class Found:
 async def gather(situation: Situation, lookups: Lookups) -> Found | None:
     names = lookups.names()
     trigger, snapshot = situation.trigger, situation.snapshot
-    if names is None or not _is_request(situation):
+    if names is None or not situation.is_request_in(situation.rules.name_intelligence.category):
         return None
     state = report.report_state(snapshot.history)
     if trigger.is_(ISSUES, "edited"):

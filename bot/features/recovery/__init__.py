@@ -13,7 +13,6 @@ membership lookups on GitHub, which stop at the first failure."""
 
 from __future__ import annotations
 
-from bot.core.recognition import skip_reason
 from bot.core.reconcile import Proposal
 from bot.core.recovery import Account, account_key, github_repository, on_test_pypi
 from bot.core.recovery import requested_username as username_of
@@ -45,20 +44,11 @@ def wants(trigger: Trigger, rules: RepoRules) -> bool:
     return trigger.is_(ISSUE_COMMENT, "created") and trigger.by_requester
 
 
-def _is_request(situation: Situation) -> bool:
-    category = situation.verdict.category
-    return (
-        skip_reason(situation.snapshot.issue, situation.rules) is None
-        and category is not None
-        and category.name == situation.rules.recovery_evidence.category
-    )
-
-
 async def gather(situation: Situation, lookups: Lookups) -> note.Findings | None:
     accounts = lookups.accounts()
     trigger, snapshot, rules = situation.trigger, situation.snapshot, situation.rules
     settings = rules.recovery_evidence
-    if accounts is None or not _is_request(situation):
+    if accounts is None or not situation.is_request_in(settings.category):
         return None
     issue = snapshot.issue
     username = username_of(issue, settings, snapshot.parsed)
