@@ -393,18 +393,15 @@ def report(
         cut = " (excerpt cut off)" if row.truncated else ""
         return f"    #{number} {row.title[:70]!r}: staff {staff}{kind}{cut}"
 
-    out += ["", "Wrong labels, by the label the bot would add:"]
-    if not s["wrong_issues"]:
-        out.append("  none")
-    for label, numbers in s["wrong_issues"].items():
-        out.append(f"  {label} ({len(numbers)}):")
-        out += [issue_line(number) for number in numbers]
-    out += ["", "Missed, by the label expected:"]
-    if not s["missed_issues"]:
-        out.append("  none")
-    for label, numbers in s["missed_issues"].items():
-        out.append(f"  {label} ({len(numbers)}):")
-        out += [issue_line(number) for number in numbers]
+    def by_label(heading: str, issues: dict[str, list[int]]) -> list[str]:
+        lines = ["", heading] + ([] if issues else ["  none"])
+        for label, numbers in issues.items():
+            lines.append(f"  {label} ({len(numbers)}):")
+            lines += [issue_line(number) for number in numbers]
+        return lines
+
+    out += by_label("Wrong labels, by the label the bot would add:", s["wrong_issues"])
+    out += by_label("Missed, by the label expected:", s["missed_issues"])
     out += [
         "",
         f"Verification requests (the awaiting label and a list of what is missing): "
