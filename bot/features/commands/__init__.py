@@ -93,7 +93,7 @@ def propose(situation: Situation, facts: Facts) -> Proposal:
         repo_labels=facts.repo_labels,
         state_reason=snapshot.issue.state_reason,
     )
-    changes, _ = slash.since_undone(result.changes, snapshot.history, facts.source.at)
+    changes = slash.since_undone(result.changes, snapshot.history, facts.source.at)
 
     def on_failure(action, why):
         failure = slash.describe_failure(action, why)

@@ -727,14 +727,12 @@ _UNDONE_BY = {
 }
 
 
-def since_undone(
-    changes: Iterable[Action], history: History, at: datetime
-) -> tuple[tuple[Action, ...], tuple[Action, ...]]:
-    """(changes to make, changes undone since the command was written at `at`). A command
+def since_undone(changes: Iterable[Action], history: History, at: datetime) -> tuple[Action, ...]:
+    """The changes to make: those not undone since the command was written at `at`. A command
     worked again (a redelivery, a restart) must not redo what was changed since, by hand or
     by the bot on a later command or answer: a label removed after `/label` stays removed."""
     undone_by = [e for e in history.events if e.at > at]
-    keep, undone = [], []
+    keep = []
     for change in changes:
         kind = _UNDONE_BY.get(change.kind)
         labels = {label.lower() for label in getattr(change, "labels", ())}
@@ -743,5 +741,6 @@ def since_undone(
         hit = any(
             e.kind == kind and (not labels or (e.label or "").lower() in labels) for e in undone_by
         )
-        (undone if hit else keep).append(change)
-    return tuple(keep), tuple(undone)
+        if not hit:
+            keep.append(change)
+    return tuple(keep)

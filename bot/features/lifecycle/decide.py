@@ -50,8 +50,6 @@ REMINDER = "pep541-reminder"
 READY = "pep541-ready"
 SNOOZE = "snooze"
 
-DAY = timedelta(days=1)
-
 # The clocks, by who feels them: the requester's come first when a run's writes are few.
 REQUESTER, REACHABILITY, MAINTAINER = "requester", "reachability", "maintainer"
 CLOCKS = (REQUESTER, REACHABILITY, MAINTAINER)
@@ -371,10 +369,10 @@ def decide(
         actions += requester_clock(issue, history, rules, now)
         if any(isinstance(a, Close) for a in actions):
             return actions
-    clock = reachability(issue, history, rules)
     if REACHABILITY in clocks:
         actions += reachability_clock(issue, history, rules, now)
     if MAINTAINER in clocks:
+        clock = reachability(issue, history, rules)
         wait = requester_wait(
             issue, history, rules.triage.awaiting_label, requester_edit(issue, history)
         )

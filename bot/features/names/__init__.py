@@ -6,7 +6,6 @@ an outage never turns into a storm of lookups)."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 from bot.core.model import Issue
@@ -18,7 +17,6 @@ from bot.features.base import Feature, Lookups, Situation, is_maintainer_or_auth
 from bot.features.names import decide as report
 
 NAME = "names"
-log = logging.getLogger(__name__)
 
 # Other requests are looked for among this many search results; a name asked for more often
 # than that is rare, and the report still links the ones found.

@@ -14,7 +14,7 @@ membership lookups on GitHub, which stop at the first failure."""
 from __future__ import annotations
 
 from bot.core.reconcile import Proposal
-from bot.core.recovery import Account, account_key, github_repository, on_test_pypi
+from bot.core.recovery import Account, account_key, on_test_pypi
 from bot.core.recovery import requested_username as username_of
 from bot.core.rules import RepoRules
 from bot.core.text import mention
@@ -80,8 +80,8 @@ async def _repositories(
     members: dict[str, tuple[bool | None, str | None]] = {}
     given_up: str | None = None  # why the rest are not asked, once one lookup failed
     for project in account.projects or ():
-        where = github_repository(project.facts.source_url if project.facts else None)
-        if where is None or (key := (where[0].lower(), where[1].lower())) in found:
+        where = note.source_repository(project)
+        if where is None or (key := note.repository_key(where)) in found:
             continue
         if given_up is not None:
             found[key] = note.Repository(*where, error=given_up)

@@ -65,7 +65,7 @@ class Findings:
     account: Account
     requester: str  # the issue author's GitHub login
     index_url: str
-    # By (owner, name) in lower case, as the projects' source URLs name them.
+    # By repository_key of the repository the projects' source URLs name.
     repositories: Mapping[tuple[str, str], Repository] = field(default_factory=dict)
 
     @property
@@ -75,11 +75,18 @@ class Findings:
         )
 
     def repository(self, project: ProjectEvidence) -> Repository | None:
-        source = project.facts.source_url if project.facts is not None else None
-        where = github_repository(source)
-        if where is None:
-            return None
-        return self.repositories.get((where[0].lower(), where[1].lower()))
+        where = source_repository(project)
+        return None if where is None else self.repositories.get(repository_key(where))
+
+
+def source_repository(project: ProjectEvidence) -> tuple[str, str] | None:
+    """The GitHub repository (owner, name) the project's source URL names, as written."""
+    return github_repository(project.facts.source_url if project.facts is not None else None)
+
+
+def repository_key(where: tuple[str, str]) -> tuple[str, str]:
+    """How the findings keep repositories: GitHub's owner and repository names ignore case."""
+    return (where[0].lower(), where[1].lower())
 
 
 def by_last_release(projects: Sequence[ProjectEvidence]) -> list[ProjectEvidence]:

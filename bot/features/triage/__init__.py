@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from bot.core import markers
-from bot.core.recognition import skip_reason
 from bot.core.reconcile import Proposal
 from bot.core.recovery import account_key, on_test_pypi, requested_username
 from bot.core.roles import MAINTAINER_ASSOCIATIONS
@@ -72,14 +71,8 @@ async def _account(situation: Situation, lookups: Lookups) -> AccountCheck | Non
     says what the index said of that account, what the index says now. The index's facts
     come from the same cached service the recovery note asks; when it cannot be reached,
     the status is None and the comment says nothing about the account."""
-    settings = situation.rules.recovery_evidence
-    snapshot, category = situation.snapshot, situation.verdict.category
-    if (
-        not settings.enabled
-        or category is None
-        or category.name != settings.category
-        or skip_reason(snapshot.issue, situation.rules) is not None
-    ):
+    settings, snapshot = situation.rules.recovery_evidence, situation.snapshot
+    if not settings.enabled or not situation.is_request_in(settings.category):
         return None
     username = requested_username(snapshot.issue, settings, snapshot.parsed)
     if username is None:
