@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.core import markers
-from tests.conftest import REPO, payload
+from tests.conftest import REPO, ROOT, payload
 from tests.fake_pypi import FakePyPI
 from tests.test_name_report import form
 
@@ -149,11 +149,11 @@ async def test_other_open_requests_for_the_same_name_are_linked(bot):
     assert "| Other requests | open: #3 |" in report_of(github, 11)
 
 
-async def rename(bot, name: str, number: int = 11):
-    """Alice edits her request to ask for `name`."""
+async def rename(bot, name: str, number: int = 11, by: str = "alice"):
+    """`by` (alice, the requester, unless said) edits the request to ask for `name`."""
     await bot.edit(
         number,
-        by="alice",
+        by=by,
         title=f"PEP 541 Request: {name}",
         body=form(f"`{name}`: https://pypi.org/project/{name}"),
     )
@@ -176,6 +176,33 @@ async def test_edits_update_the_report_in_place_and_nothing_new_writes_nothing(b
     second = report_of(github, 11)
     assert second != first and "[`widgets`]" in second
     assert len(github.writes) == writes + 1  # one edit of the report
+
+
+async def test_an_edit_by_a_team_member_asks_github_about_the_team_once(make_bot, pypi, tmp_path):
+    # Triage and the name report both check that the editor may change the request.
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        (ROOT / "rules.yaml")
+        .read_text()
+        .replace(
+            "      minimum_role: triage\n",
+            "      minimum_role: triage\n      teams: [pypi/helpers]\n",
+        )
+    )
+    bot = await make_bot(rules_path=str(path), pypi_url=pypi.url)
+    assert await bot.service.names.refresher.refresh()
+    github = bot.github
+    github.add_team_member("pypi", "helpers", "helper")
+    await bot.deliver("issues", request("flask-plus"))
+    await bot.settle()
+    first = report_of(github, 11)
+    asked = len(github.calls)
+    pypi.add_project("widgets", releases={"1.0": ["2016-02-03T04:05:06Z"]})
+    await rename(bot, "widgets", by="helper")
+    await bot.settle()
+    memberships = [c for c in github.calls[asked:] if "/teams/helpers/memberships/" in c.path]
+    assert len(memberships) == 1
+    assert report_of(github, 11) != first and "[`widgets`]" in report_of(github, 11)
 
 
 async def test_a_maintainer_relabelling_an_issue_as_pep_541_gets_a_report(bot):

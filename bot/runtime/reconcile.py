@@ -61,13 +61,18 @@ class GitHubLookups:
         # and an index that failed the first is not asked again by the second.
         self._accounts = OncePerWork(accounts) if accounts is not None else None
         self._labels: tuple[str, ...] | None = None
+        # Once per piece of work too: triage and the report on a request each ask who edited it.
+        self._teams: dict[tuple[str, str], bool] = {}
 
     async def role(self, login: str) -> str:
         return await self.permissions.role(self.api, self.repo, login)
 
     async def in_team(self, team: str, login: str) -> bool:
-        org, _, slug = team.partition("/")
-        return await self.api.team_member(org, slug, login)
+        key = (team.lower(), login.lower())
+        if key not in self._teams:
+            org, _, slug = team.partition("/")
+            self._teams[key] = await self.api.team_member(org, slug, login)
+        return self._teams[key]
 
     async def repo_labels(self) -> tuple[str, ...] | None:
         if self._labels is None:
