@@ -37,6 +37,11 @@ def parse_time(value: Any) -> datetime:
     return EPOCH
 
 
+def iso(when: datetime) -> str:
+    """A time as GitHub writes it, in UTC to the second; as the bot's markers keep times."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def same_label(a: str | None, b: str | None) -> bool:
     """GitHub's label names are case-insensitive (`PEP 541` is `pep 541`)."""
     return a is not None and b is not None and a.lower() == b.lower()

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.core import markers
-from bot.core.model import Comment, History, Issue, IssueEvent, Snapshot
+from bot.core.model import Comment, History, Issue, IssueEvent, Snapshot, iso
 from bot.core.rules import RepoRules
 from bot.core.waiting import first_response, has_label_at, is_maintainer_response, maintainer_wait
 
@@ -28,10 +28,6 @@ NUDGE, CLOSE_NO_RESPONSE, TRIAGE = "nudge", "close-no-response", "triage"
 # A close follows the bot's closing comment within the same piece of work (or, if that
 # close failed, the next sweep's).
 CLOSE_AFTER_COMMENT = timedelta(hours=2)
-
-
-def iso(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def hours(delta: timedelta) -> float:

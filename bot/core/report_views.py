@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.queue_report import CategoryFigures, QueueReport, Waiter, iso
+from bot.core.model import iso
+from bot.core.queue_report import CategoryFigures, QueueReport, Waiter
 from bot.core.text import escape, one_line
 
 # Series colours, each with the emoji square of its colour for the Markdown legend (Mermaid's

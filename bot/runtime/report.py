@@ -32,8 +32,8 @@ import gidgethub
 
 from bot.adapters.github import AmbiguousWrite, Api
 from bot.core import markers
-from bot.core.model import History, Issue, Snapshot, parse_time
-from bot.core.queue_report import QueueReport, compute, iso
+from bot.core.model import History, Issue, Snapshot, iso, parse_time
+from bot.core.queue_report import QueueReport, compute
 from bot.core.report_views import View, html_page, markdown
 from bot.core.rules import RepoRules, Rules
 from bot.runtime.apply import why

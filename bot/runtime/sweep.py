@@ -32,7 +32,7 @@ from typing import Any
 import bot.features.lifecycle.decide as lifecycle
 from bot.adapters.github import Api
 from bot.core.actions import Action
-from bot.core.model import Issue, Snapshot
+from bot.core.model import Issue, Snapshot, iso
 from bot.core.recognition import skip_reason
 from bot.core.rules import RepoRules, Rules
 from bot.core.trigger import CATCH_UP, Trigger
@@ -128,7 +128,7 @@ def passes(rules: RepoRules, now: datetime, bot_login: str | None) -> list[Pass]
         found.append(
             Pass(
                 lifecycle.MAINTAINER,
-                {**open_issues, "since": lifecycle.iso(since), **OLDEST_FIRST},
+                {**open_issues, "since": iso(since), **OLDEST_FIRST},
                 clock(lifecycle.MAINTAINER),
             )
         )

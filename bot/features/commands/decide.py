@@ -44,7 +44,7 @@ from bot.core.actions import (
     SetComment,
 )
 from bot.core.command_parser import Command, Invocation, UnknownCommand, parse_commands
-from bot.core.model import EPOCH, History, Issue, parse_time
+from bot.core.model import EPOCH, History, Issue, iso, parse_time
 from bot.core.roles import Caller, is_maintainer
 from bot.core.rules import COMMAND_NAMES, Commands, RepoRules
 from bot.core.text import escape
@@ -410,10 +410,6 @@ def _state_time(state: Mapping[str, Any] | None) -> datetime:
     return max((parse_time(x) for x in times if isinstance(x, str)), default=EPOCH)
 
 
-def _iso(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _day(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%d")
 
@@ -603,7 +599,7 @@ def _snooze(inv: Invocation, work: _Work) -> None:
     until = work.source.at + timedelta(days=days)
     work.set_marker(
         SNOOZE_MARKER,
-        {"until": _iso(until), "at": _iso(work.source.at)},
+        {"until": iso(until), "at": iso(work.source.at)},
         f"Snoozed until {_day(until)}: no reminders or automatic closing until then. "
         "`/unsnooze` ends it early.",
     )
@@ -617,7 +613,7 @@ def _unsnooze(inv: Invocation, work: _Work) -> None:
         return  # not snoozed: the goal is already reached
     work.set_marker(
         SNOOZE_MARKER,
-        {"until": None, "lifted": _iso(work.source.at)},
+        {"until": None, "lifted": iso(work.source.at)},
         f"Snooze lifted on {_day(work.source.at)}: the usual reminders apply again.",
     )
 
@@ -639,8 +635,8 @@ def _pep541(inv: Invocation, work: _Work) -> None:
         # contact attempt.
         started = last_added(work.history, clock.start_label)
         if started is not None:
-            attempts = [_iso(started)]
-    at = _iso(work.source.at)
+            attempts = [iso(started)]
+    at = iso(work.source.at)
     if sub in ("contacted", "contact", "contacted-owner", "attempt"):
         if state.get("stopped"):
             attempts = []  # the owner answered before: a new attempt starts a new clock

@@ -31,7 +31,7 @@ import cachetools
 
 from bot.core import markers
 from bot.core.actions import Action, AddLabels, Close, RemoveLabel, SetComment
-from bot.core.model import History, Issue, Snapshot, parse_time
+from bot.core.model import History, Issue, Snapshot, iso, parse_time
 from bot.core.recognition import recognise
 from bot.core.rules import Category, RepoRules
 from bot.core.text import render
@@ -53,10 +53,6 @@ SNOOZE = "snooze"
 # The clocks, by who feels them: the requester's come first when a run's writes are few.
 REQUESTER, REACHABILITY, MAINTAINER = "requester", "reachability", "maintainer"
 CLOCKS = (REQUESTER, REACHABILITY, MAINTAINER)
-
-
-def iso(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def days(delta: timedelta) -> float:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from bot.core import markers
+from bot.core.model import iso
 from bot.core.reconcile import Proposal
 from bot.core.recovery import account_key, on_test_pypi, requested_username
 from bot.core.roles import MAINTAINER_ASSOCIATIONS
@@ -59,7 +60,7 @@ async def gather(situation: Situation, lookups: Lookups) -> Facts | None:
             pool_load[user] = count or 0
     queue_count = None
     if rules.triage.queue_position.enabled:
-        created = issue.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        created = iso(issue.created_at)
         queue_count = await lookups.search_count(
             f'repo:{situation.repo} is:issue is:open label:"{category.label}" created:<{created}'
         )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from bot.core import markers
 from bot.core.actions import Action, AddAssignees, AddLabels, RemoveLabel, SetComment
@@ -20,7 +19,7 @@ from bot.core.forms import (
     normalize_heading,
     placeholders_in,
 )
-from bot.core.model import History, Issue, Snapshot, parse_time
+from bot.core.model import History, Issue, Snapshot, iso, parse_time
 from bot.core.recognition import Found, Verdict, matches, recognise, skip_reason
 from bot.core.recovery import EMAIL_ONLY, UNKNOWN
 from bot.core.rules import Category, Form, RepoRules
@@ -169,10 +168,6 @@ def comment_state(history: History) -> CommentState | None:
     return CommentState.from_json(markers.read(comment.body, MARKER) or {})
 
 
-def _iso(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def render_comment(state: CommentState, issue: Issue, rules: RepoRules) -> str | None:
     """The text of the bot's one triage comment (its marker holds `state`), from its state.
     None when there is nothing to say."""
@@ -317,7 +312,7 @@ def decide(
         and trigger.sender.lower() == issue.author.lower()
         and awaiting.lower() in present
     )
-    edited = _iso(issue.updated_at) if requester_edited else (old.edited if old else None)
+    edited = iso(issue.updated_at) if requester_edited else (old.edited if old else None)
     if edited is not None:
         edited_at = parse_time(edited)
     else:
