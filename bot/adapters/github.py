@@ -340,9 +340,6 @@ class Api:
     async def comments(self, repo: str, number: int) -> list[dict[str, Any]]:
         return [c async for c in self.iterate(f"/repos/{repo}/issues/{number}/comments")]
 
-    async def events(self, repo: str, number: int) -> list[dict[str, Any]]:
-        return [e async for e in self.iterate(f"/repos/{repo}/issues/{number}/events")]
-
     async def timeline(self, repo: str, number: int) -> list[dict[str, Any]]:
         """The issue's comments and events, in one list."""
         return [e async for e in self.iterate(f"/repos/{repo}/issues/{number}/timeline")]

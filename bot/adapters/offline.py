@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import urllib.parse
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -27,7 +27,7 @@ _ROLE_OF = {"OWNER": "admin", "MEMBER": "maintain", "COLLABORATOR": "write"}
 
 
 class _Reads:
-    """What `Api` asks of gidgethub (`getitem`, `getiter`, `sleep`, `policy`), answered from
+    """What `Api` asks of gidgethub (`getitem`, `sleep`, `policy`), answered from
     the issues and comments given; unknown paths are GitHub's 404."""
 
     policy = RetryPolicy()
@@ -37,10 +37,6 @@ class _Reads:
 
     async def getitem(self, url: str, **_: Any) -> Any:
         return self._owner.answer(url)
-
-    async def getiter(self, url: str, **_: Any) -> AsyncIterator[Any]:
-        for item in self._owner.answer(url):
-            yield item
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)

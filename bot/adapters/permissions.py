@@ -9,7 +9,6 @@ import cachetools
 import re2
 
 from bot.adapters.github import Api
-from bot.core.roles import ROLE_RANK
 
 # The legacy `permission` field, for servers (older GHES) without `role_name`.
 _LEGACY = {"admin": "admin", "write": "write", "read": "read", "none": "none"}
@@ -38,6 +37,3 @@ class Permissions:
                 )
             self._cache[key] = role
         return role
-
-    async def at_least(self, api: Api, repo: str, user: str, minimum: str) -> bool:
-        return ROLE_RANK.get(await self.role(api, repo, user), 0) >= ROLE_RANK[minimum]

@@ -198,20 +198,6 @@ class History:
     bot_login: str | None = None
 
     @classmethod
-    def from_api(
-        cls,
-        comments: Iterable[Mapping[str, Any]],
-        events: Iterable[Mapping[str, Any]],
-        bot_login: str | None,
-    ) -> History:
-        """From the REST lists of an issue's comments and events."""
-        return cls(
-            comments=tuple(Comment.from_api(c) for c in comments),
-            events=tuple(IssueEvent.from_api(e) for e in events),
-            bot_login=bot_login,
-        )
-
-    @classmethod
     def from_timeline(cls, items: Iterable[Mapping[str, Any]], bot_login: str | None) -> History:
         """From the issue's timeline, which holds its comments and its events in one list."""
         comments, events = [], []

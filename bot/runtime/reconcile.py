@@ -250,9 +250,6 @@ async def decide(
 
 @dataclass
 class Worked:
-    snapshot: Snapshot
-    plan: Plan  # everything the features want
-    todo: Plan  # what of it was not already true
     applied: Applied
     failed_features: list[str]
 
@@ -284,7 +281,7 @@ async def work(
     if snapshot.history.is_ours(snapshot.issue.author):
         # An issue the bot opened (its queue dashboard) is no request: nothing to sort,
         # time or answer on it.
-        return Worked(snapshot, Plan(), Plan(), Applied(), [])
+        return Worked(Applied(), [])
     decided = await decide(Situation(snapshot, trigger, rules, now, repo), lookups)
     todo = difference(decided.plan, snapshot)
     for overruled in decided.plan.overruled:
@@ -296,7 +293,7 @@ async def work(
             by=overruled.by,
         )
     applied = await apply(api, repo, snapshot, todo, metrics=metrics, budget=budget)
-    return Worked(snapshot, decided.plan, todo, applied, decided.failed)
+    return Worked(applied, decided.failed)
 
 
 def _error(exc: BaseException) -> str:

@@ -51,7 +51,6 @@ CONCURRENCY = 8
 # Conditional-request cache of a `report` command, in JSON objects (one run's listing pages
 # and timelines: some thousands of issues).
 REPORT_CACHE_SIZE = 20_000
-FORMATS = ("markdown", "json", "html")
 GITHUB_ERRORS = (gidgethub.GitHubException, AmbiguousWrite, OSError, TimeoutError)
 
 
