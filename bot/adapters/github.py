@@ -40,7 +40,7 @@ import gidgethub.aiohttp
 import gidgethub.apps
 
 from bot.runtime.config import Settings
-from bot.runtime.logs import event
+from bot.runtime.logs import error_text, event
 from bot.runtime.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,11 @@ TOKEN_MARGIN_SECONDS = 300
 
 class AmbiguousWrite(Exception):
     """A non-idempotent write failed in a way that leaves unknown whether GitHub did it."""
+
+
+# What a call through `Api` raises when GitHub refused, failed or could not be reached (any
+# other exception is a bug of ours, and is not caught as one of these).
+GITHUB_ERRORS = (gidgethub.GitHubException, AmbiguousWrite, OSError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -649,7 +654,7 @@ class GitHub:
                     log,
                     "github: cannot learn the bot's login",
                     level=logging.WARNING,
-                    error=f"{type(exc).__name__}: {exc}",
+                    error=error_text(exc),
                 )
         return self._login
 

@@ -21,9 +21,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-import gidgethub
-
-from bot.adapters.github import AmbiguousWrite, Api
+from bot.adapters.github import GITHUB_ERRORS, AmbiguousWrite, Api
 from bot.core import markers
 from bot.core.actions import (
     Action,
@@ -38,7 +36,7 @@ from bot.core.actions import (
 )
 from bot.core.model import Comment, Snapshot
 from bot.core.reconcile import Plan, still_needed
-from bot.runtime.logs import event
+from bot.runtime.logs import error_text, event
 from bot.runtime.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -46,7 +44,6 @@ log = logging.getLogger(__name__)
 # How often a comment is created, at most, when GitHub's answers leave it unknown whether it
 # was (each try after the first only once the marker was looked for and not found).
 COMMENT_TRIES = 3
-_FAILURES = (gidgethub.GitHubException, AmbiguousWrite, OSError, TimeoutError)
 
 
 @dataclass
@@ -103,7 +100,7 @@ async def apply(
                 break
             try:
                 await _do(api, repo, snapshot, action, metrics)
-            except _FAILURES as exc:
+            except GITHUB_ERRORS as exc:
                 applied.failed.append((action, why(exc)))
                 if step.on_failure is None:
                     comment_lost = comment_lost or any(
@@ -125,7 +122,7 @@ async def _do(
     outcome = "dry_run" if api.dry_run else "done"
     try:
         await _call(api, repo, snapshot, action)
-    except _FAILURES as exc:
+    except GITHUB_ERRORS as exc:
         outcome = "failed"
         event(
             log,
@@ -133,7 +130,7 @@ async def _do(
             level=logging.ERROR,
             action_kind=action.kind,
             reason=action.reason,
-            error=f"{type(exc).__name__}: {exc}",
+            error=error_text(exc),
         )
         raise
     finally:
@@ -202,7 +199,7 @@ async def _posted(
         try:
             comments = [Comment.from_api(c) for c in await api.comments(repo, number)]
             read = True
-        except _FAILURES:
+        except GITHUB_ERRORS:
             comments = []
         for comment in comments:
             by_us = bot_login is None or comment.author.lower() == bot_login.lower()

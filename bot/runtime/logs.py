@@ -83,6 +83,11 @@ def setup(level: int = logging.INFO, stream: Any = None) -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 
+def error_text(exc: BaseException | None) -> str:
+    """An exception as the logs and reports name it: its type, then its message."""
+    return f"{type(exc).__name__}: {exc}"
+
+
 def event(logger: logging.Logger, msg: str, level: int = logging.INFO, **fields: Any) -> None:
     """Log one structured line with extra fields. The delivery's context is copied into the
     record, so that whoever reads the record later (a test, another handler) still sees it."""

@@ -12,10 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-import gidgethub
-
 from bot.adapters.account_lookup import AccountLookup
-from bot.adapters.github import AmbiguousWrite, Api
+from bot.adapters.github import GITHUB_ERRORS, Api
 from bot.adapters.permissions import Permissions
 from bot.core.model import History, Issue, Snapshot
 from bot.core.reconcile import Plan, Proposal, difference, merge
@@ -26,12 +24,11 @@ from bot.core.trigger import Trigger
 from bot.features import FEATURES
 from bot.features.base import AccountFacts, Feature, NameFacts, Situation
 from bot.runtime.apply import Applied, Budget, apply
-from bot.runtime.logs import event
+from bot.runtime.logs import error_text, event
 from bot.runtime.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
-GITHUB_ERRORS = (gidgethub.GitHubException, AmbiguousWrite, OSError, TimeoutError)
 GITHUB_UNREACHABLE = "GitHub could not be reached"
 OFFLINE = "not looked up (offline)"
 # What the index would have said, when `plan` or `backtest` ran without `--pypi`.
@@ -83,14 +80,14 @@ class GitHubLookups:
         try:
             return await self.api.search_count(query)
         except GITHUB_ERRORS as exc:
-            event(log, "search failed", level=logging.WARNING, error=_error(exc))
+            event(log, "search failed", level=logging.WARNING, error=error_text(exc))
             return None
 
     async def search_issues(self, query: str, limit: int) -> list[dict[str, Any]] | None:
         try:
             return await self.api.search_issues(query, limit)
         except GITHUB_ERRORS as exc:
-            event(log, "search failed", level=logging.WARNING, error=_error(exc))
+            event(log, "search failed", level=logging.WARNING, error=error_text(exc))
             return None
 
     def names(self) -> NameFacts | None:
@@ -105,7 +102,7 @@ class GitHubLookups:
         try:
             data = await self.api.repository(owner, name)
         except GITHUB_ERRORS as exc:
-            event(log, "repository lookup failed", level=logging.WARNING, error=_error(exc))
+            event(log, "repository lookup failed", level=logging.WARNING, error=error_text(exc))
             return None, GITHUB_UNREACHABLE
         if data is None:
             return None, None
@@ -116,7 +113,7 @@ class GitHubLookups:
         try:
             return await self.api.public_member(org, login), None
         except GITHUB_ERRORS as exc:
-            event(log, "membership lookup failed", level=logging.WARNING, error=_error(exc))
+            event(log, "membership lookup failed", level=logging.WARNING, error=error_text(exc))
             return None, GITHUB_UNREACHABLE
 
 
@@ -243,7 +240,11 @@ async def decide(
         except Exception as exc:
             failed.append(feature.name)
             event(
-                log, "feature failed", level=logging.ERROR, feature=feature.name, error=_error(exc)
+                log,
+                "feature failed",
+                level=logging.ERROR,
+                feature=feature.name,
+                error=error_text(exc),
             )
     return Decided(merge(proposals), failed)
 
@@ -294,7 +295,3 @@ async def work(
         )
     applied = await apply(api, repo, snapshot, todo, metrics=metrics, budget=budget)
     return Worked(applied, decided.failed)
-
-
-def _error(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"

@@ -28,9 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import IO, TYPE_CHECKING, Any
 
-import gidgethub
-
-from bot.adapters.github import AmbiguousWrite, Api
+from bot.adapters.github import GITHUB_ERRORS, AmbiguousWrite, Api
 from bot.core import markers
 from bot.core.model import History, Issue, Snapshot, iso, parse_time
 from bot.core.queue_report import QueueReport, compute
@@ -38,7 +36,7 @@ from bot.core.report_views import View, html_page, markdown
 from bot.core.rules import RepoRules, Rules
 from bot.runtime.apply import why
 from bot.runtime.config import ConfigError, Settings
-from bot.runtime.logs import event
+from bot.runtime.logs import error_text, event
 
 if TYPE_CHECKING:
     from bot.runtime.service import Service
@@ -51,7 +49,6 @@ CONCURRENCY = 8
 # Conditional-request cache of a `report` command, in JSON objects (one run's listing pages
 # and timelines: some thousands of issues).
 REPORT_CACHE_SIZE = 20_000
-GITHUB_ERRORS = (gidgethub.GitHubException, AmbiguousWrite, OSError, TimeoutError)
 
 
 def view_of(rules: RepoRules) -> View:
@@ -287,7 +284,7 @@ async def _look_for_dashboard(api: Api, repo: str, bot_login: str) -> Issue | No
         try:
             found = await find_dashboard(api, repo, bot_login)
         except Exception as exc:  # keep looking until the window closes
-            event(log, "dashboard lookup failed", level=logging.WARNING, error=_error(exc))
+            event(log, "dashboard lookup failed", level=logging.WARNING, error=error_text(exc))
             found = None
         if found is not None:
             return found
@@ -418,11 +415,7 @@ class Reports:
 
 def _log_failure(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and task.exception() is not None:
-        event(log, "report failed", level=logging.ERROR, error=_error(task.exception()))
-
-
-def _error(exc: BaseException | None) -> str:
-    return f"{type(exc).__name__}: {exc}"
+        event(log, "report failed", level=logging.ERROR, error=error_text(task.exception()))
 
 
 # --- the command ------------------------------------------------------------------------------

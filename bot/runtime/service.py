@@ -28,7 +28,7 @@ from bot.features.base import NameFacts
 from bot.runtime import reconcile
 from bot.runtime.apply import Budget
 from bot.runtime.config import Settings
-from bot.runtime.logs import event, log_context
+from bot.runtime.logs import error_text, event, log_context
 from bot.runtime.metrics import Metrics
 from bot.runtime.report import Reports
 from bot.runtime.workqueue import Job, WorkQueue
@@ -351,7 +351,7 @@ class Service:
                     log,
                     "delivery failed",
                     level=logging.ERROR,
-                    error=f"{type(exc).__name__}: {exc}",
+                    error=error_text(exc),
                 )
             if outcome == "failed":
                 # Forget it, so that a redelivery from GitHub's UI is worked again.

@@ -38,7 +38,7 @@ from bot.core.rules import RepoRules, Rules
 from bot.core.trigger import CATCH_UP, Trigger
 from bot.runtime.apply import Budget
 from bot.runtime.config import ConfigError, Settings
-from bot.runtime.logs import event, log_context
+from bot.runtime.logs import error_text, event, log_context
 from bot.runtime.reconcile import read_snapshot
 from bot.runtime.service import Service, issue_key
 
@@ -242,7 +242,7 @@ async def _run_pass(
             level=logging.ERROR,
             repository=repo,
             issue=number,
-            error=f"{type(exc).__name__}: {exc}",
+            error=error_text(exc),
         )
 
     async def read(issue: Issue) -> tuple[Issue, float, Snapshot | None]:
@@ -293,7 +293,7 @@ async def sweep(
         try:
             await _run_pass(service, api, repo, one, report, budget, log)
         except Exception as exc:
-            report.error = f"{type(exc).__name__}: {exc}"
+            report.error = error_text(exc)
             event(
                 log,
                 "sweep: listing failed",
@@ -371,7 +371,7 @@ async def sweep_all(
         try:
             api = await service.github.api_for_repo(repo)
         except Exception as exc:
-            report = SweepReport(repo, error=f"{type(exc).__name__}: {exc}")
+            report = SweepReport(repo, error=error_text(exc))
             event(log, "sweep: no access", level=logging.ERROR, repository=repo, error=report.error)
             reports.append(report)
             continue
@@ -452,6 +452,6 @@ async def periodic_sweep(service: Service, *, first_delay: float | None = None) 
                     "sweep failed",
                     level=logging.ERROR,
                     repository=repo,
-                    error=f"{type(exc).__name__}: {exc}",
+                    error=error_text(exc),
                 )
         await asyncio.sleep(max(1.0, min(due.values()) - time.monotonic()))

@@ -18,7 +18,7 @@ from aiohttp import web
 from gidgethub import sansio
 
 from bot.runtime import metrics as metrics_module
-from bot.runtime.logs import event
+from bot.runtime.logs import error_text, event
 from bot.runtime.service import Service, malformed
 from bot.runtime.workqueue import QueueFull
 
@@ -244,7 +244,7 @@ async def _never_500(request: web.Request, handler: Any) -> web.StreamResponse:
             "request failed",
             level=logging.ERROR,
             path=request.path,
-            error=f"{type(exc).__name__}: {exc}",
+            error=error_text(exc),
         )
         return _error(500, "internal error")
 
