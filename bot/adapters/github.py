@@ -324,10 +324,13 @@ class Api:
     async def get(self, url: str, params: dict[str, Any] | None = None) -> Any:
         return await self._gh.getitem(_with_query(url, params))
 
-    async def iterate(self, url: str, params: dict[str, Any] | None = None) -> AsyncIterator[Any]:
-        """Every item, page by page (by number, not by the Link header: GitHub's ETag covers a
-        page's items, not its links, so a cached full last page would replay "no next page"
-        after more items came; a full page is always followed by a look at the next)."""
+    async def iterate(
+        self, url: str, params: dict[str, Any] | None = None, *, pages: int | None = None
+    ) -> AsyncIterator[Any]:
+        """Every item, page by page, from at most `pages` pages (None: all). By page number,
+        not by the Link header: GitHub's ETag covers a page's items, not its links, so a
+        cached full last page would replay "no next page" after more items came; a full page
+        is always followed by a look at the next."""
         per_page = int((params or {}).get("per_page", 100))
         page = 1
         while True:
@@ -335,7 +338,7 @@ class Api:
             items = items if isinstance(items, list) else []
             for item in items:
                 yield item
-            if len(items) < per_page:
+            if len(items) < per_page or (pages is not None and page >= pages):
                 return
             page += 1
 

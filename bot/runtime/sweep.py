@@ -24,7 +24,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -150,21 +150,6 @@ def _missed(issue: Issue, rules: RepoRules, now: datetime, bot_login: str | None
     )
 
 
-async def _listing(api: Api, repo: str, one: Pass) -> AsyncIterator[tuple[Issue, float]]:
-    """The pass's issues, each with the (monotonic) time its page was read."""
-    pages = 0
-    url = f"/repos/{repo}/issues"
-    while True:
-        read_at = time.monotonic()
-        page = await api.get(url, {**one.params, "page": pages + 1})
-        pages += 1
-        items = page if isinstance(page, list) else []
-        for data in items:
-            yield Issue.from_api(data, repo), read_at
-        if len(items) < one.params["per_page"] or (one.pages and pages >= one.pages):
-            return
-
-
 async def _work(
     service: Service,
     api: Api,
@@ -208,7 +193,8 @@ async def _candidates(api: Api, repo: str, one: Pass, report: SweepReport) -> li
     """The pass's whole listing, filtered on itself (read before any write, so that the
     pass's own writes cannot move pages under it)."""
     found = []
-    async for issue, _ in _listing(api, repo, one):
+    async for data in api.iterate(f"/repos/{repo}/issues", one.params, pages=one.pages):
+        issue = Issue.from_api(data, repo)
         report.listed += 1
         if one.wants(issue):
             report.candidates += 1
