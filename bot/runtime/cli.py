@@ -18,7 +18,7 @@ from bot import __version__
 from bot.core.rules import Rules, RulesError, load_rules
 from bot.core.text import redact_urls
 from bot.runtime import logs
-from bot.runtime.config import ConfigError, from_env, index_urls
+from bot.runtime.config import ConfigError, from_env, index_urls, one_repository
 
 log = logging.getLogger("bot")
 
@@ -100,15 +100,6 @@ def _load_json(path: str) -> Any:
         raise ConfigError(f"{path}: not valid JSON ({exc})") from None
 
 
-def _one_repo(rules: Rules, name: str | None) -> tuple[str, Any]:
-    if name:
-        repo_rules = rules.for_repo(name)
-        if repo_rules is None:
-            raise ConfigError(f"--repo {name}: not in the rules file")
-        return name, repo_rules
-    return next(iter(rules.repositories.items()))
-
-
 def cmd_sweep(args: argparse.Namespace) -> int:
     from bot.runtime.sweep import run_sweep_command
 
@@ -165,7 +156,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"{args.issues}: expected a JSON list of GitHub issue objects (or simplified records)"
         )
-    repo, repo_rules = _one_repo(rules, args.repo)
+    repo, repo_rules = one_repository(rules, args.repo)
     blind = not args.keep_labels
     evidence = None
     if args.pypi:

@@ -9,9 +9,13 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.core.text import redact_urls
+
+if TYPE_CHECKING:
+    from bot.core.rules import RepoRules, Rules
 
 log = logging.getLogger(__name__)
 
@@ -147,3 +151,14 @@ def _cache_dir(env: Mapping[str, str]) -> str | None:
         return value
     base = env.get("XDG_CACHE_HOME", "").strip() or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "pypi-support-bot")
+
+
+def one_repository(rules: Rules, name: str | None) -> tuple[str, RepoRules]:
+    """The repository a command's `--repo` names, or the rules file's first (an empty
+    `--repo` names none, and is refused like any other not in the file)."""
+    if name is not None:
+        repo_rules = rules.for_repo(name)
+        if repo_rules is None:
+            raise ConfigError(f"--repo {name}: not in the rules file")
+        return name, repo_rules
+    return next(iter(rules.repositories.items()))

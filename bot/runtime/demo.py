@@ -29,7 +29,7 @@ import aiohttp
 
 from bot.adapters.offline import OfflineGitHub, OfflineNames
 from bot.core.rules import RepoRules, Rules
-from bot.runtime.config import ConfigError, Settings
+from bot.runtime.config import Settings, one_repository
 from bot.runtime.logs import JsonFormatter
 from bot.runtime.server import bound_port, listen
 from bot.runtime.service import Service
@@ -299,13 +299,7 @@ async def run_demo(
     rules: Rules, rules_path: str, repo_name: str | None, out: Callable[[str], Any] = print
 ) -> int:
     """Run the demo; 0, or 1 if the service logged an error."""
-    if repo_name is not None:
-        repo_rules = rules.for_repo(repo_name)
-        if repo_rules is None:
-            raise ConfigError(f"--repo {repo_name}: not in the rules file")
-        repo = repo_name
-    else:
-        repo, repo_rules = next(iter(rules.repositories.items()))
+    repo, repo_rules = one_repository(rules, repo_name)
     secret = secrets.token_hex(16)
     settings = Settings(
         host="127.0.0.1", port=0, webhook_secret=secret, rules_path=rules_path, dry_run=True

@@ -35,7 +35,7 @@ from bot.core.queue_report import QueueReport, compute
 from bot.core.report_views import View, html_page, markdown
 from bot.core.rules import RepoRules, Rules
 from bot.runtime.apply import why
-from bot.runtime.config import ConfigError, Settings
+from bot.runtime.config import ConfigError, Settings, one_repository
 from bot.runtime.logs import error_text, event
 
 if TYPE_CHECKING:
@@ -487,11 +487,7 @@ async def run_report_command(
     `sweep` command's does (and with the same conditional-request cache)."""
     from bot.runtime.service import Service
 
-    if repo is None:
-        repo = next(iter(rules.repositories))
-    repo_rules = rules.for_repo(repo)
-    if repo_rules is None:
-        raise ConfigError(f"--repo {repo}: not in the rules file")
+    repo, repo_rules = one_repository(rules, repo)
     progress = progress or Progress()
     service = Service(
         settings, rules, cache_size=REPORT_CACHE_SIZE, **({"clock": clock} if clock else {})
