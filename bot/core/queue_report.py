@@ -9,7 +9,7 @@ lifecycle clocks share.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 from bot.core import markers
 from bot.core.model import Comment, History, Issue, IssueEvent, Snapshot, iso
 from bot.core.rules import RepoRules
-from bot.core.waiting import first_response, has_label_at, is_maintainer_response, maintainer_wait
+from bot.core.waiting import first_response, has_label_at, is_maintainer_response, unanswered_since
 
 UNCATEGORISED = "uncategorised"
 WAITING_LISTED = 20  # the most issues listed as waiting on maintainers, per category
@@ -178,20 +178,18 @@ def category_of(issue: Issue, rules: RepoRules) -> str:
     return next((c.name for c in rules.categories if issue.has_label(c.label)), UNCATEGORISED)
 
 
-def _changes(history: History) -> list[IssueEvent]:
-    return sorted(
-        (e for e in history.events if e.kind in ("closed", "reopened")), key=lambda e: e.at
+def _changes(history: History) -> tuple[IssueEvent, ...]:
+    """The issue's closes and reopens, oldest first."""
+    return tuple(
+        sorted((e for e in history.events if e.kind in ("closed", "reopened")), key=lambda e: e.at)
     )
 
 
-def open_at(
-    issue: Issue, history: History, when: datetime, changes: list[IssueEvent] | None = None
-) -> bool:
-    """Whether the issue was open at `when`, from its close and reopen events (the issue's
-    own state and `closed_at` when it has none)."""
+def open_at(issue: Issue, changes: Sequence[IssueEvent], when: datetime) -> bool:
+    """Whether the issue was open at `when`, from its close and reopen events (`_changes`;
+    the issue's own state and `closed_at` when it has none)."""
     if issue.created_at >= when:
         return False
-    changes = _changes(history) if changes is None else changes
     before = [e for e in changes if e.at < when]
     if before:
         return before[-1].kind == "reopened"
@@ -200,15 +198,8 @@ def open_at(
     return issue.state == "open" or (issue.closed_at is not None and issue.closed_at >= when)
 
 
-def last_close_in(
-    issue: Issue,
-    history: History,
-    since: datetime,
-    until: datetime,
-    changes: list[IssueEvent] | None = None,
-):
+def last_close_in(issue: Issue, changes: Sequence[IssueEvent], since: datetime, until: datetime):
     """The issue's last close in [since, until), as (time, state_reason), or None."""
-    changes = _changes(history) if changes is None else changes
     closes = [e for e in changes if e.kind == "closed" and since <= e.at < until]
     if closes:
         return closes[-1].at, closes[-1].state_reason or issue.state_reason
@@ -223,6 +214,7 @@ class _Facts:
     """What the figures need from one issue."""
 
     issue: Issue
+    changes: tuple[IssueEvent, ...]  # its closes and reopens (`_changes`)
     category: str
     opened: bool  # created in the window
     response: float | None  # hours to the first response (before `until`), if any
@@ -235,20 +227,23 @@ class _Facts:
 
 def _facts(snapshot: Snapshot, rules: RepoRules, since: datetime, until: datetime) -> _Facts:
     issue, history = snapshot.issue, snapshot.history
-    awaiting = rules.triage.awaiting_label
     first = first_response(issue, history, until)
     delta = first - issue.created_at if first is not None else None
-    is_open = open_at(issue, history, until)
+    changes = _changes(history)
+    is_open = open_at(issue, changes, until)
+    awaiting = is_open and has_label_at(issue, history, rules.triage.awaiting_label, until)
     return _Facts(
         issue=issue,
+        changes=changes,
         category=category_of(issue, rules),
         opened=since <= issue.created_at < until,
         response=hours(delta) if delta is not None else None,
         response_delta=delta,
-        close=last_close_in(issue, history, since, until),
+        close=last_close_in(issue, changes, since, until),
         open_at_end=is_open,
-        awaiting_at_end=is_open and has_label_at(issue, history, awaiting, until),
-        waiting_since=maintainer_wait(issue, history, awaiting, until) if is_open else None,
+        awaiting_at_end=awaiting,
+        # Open, without the awaiting label and unanswered: waiting on the maintainers.
+        waiting_since=unanswered_since(issue, history, until) if is_open and not awaiting else None,
     )
 
 
@@ -301,10 +296,11 @@ def _verification_completed(
     )
 
 
-def _reopened_after_bot_close(history: History, marked, since: datetime, until: datetime) -> bool:
+def _reopened_after_bot_close(
+    history: History, changes: Sequence[IssueEvent], marked, since: datetime, until: datetime
+) -> bool:
     """Reopened in the window right after the bot closed it for lack of response."""
     closing = [c.created_at for c, kind, _ in marked if kind == CLOSE_NO_RESPONSE]
-    changes = _changes(history)
     for i, event in enumerate(changes):
         if event.kind != "reopened" or not since <= event.at < until or i == 0:
             continue
@@ -315,17 +311,19 @@ def _reopened_after_bot_close(history: History, marked, since: datetime, until: 
     return False
 
 
-def bot_effect(snapshots: Iterable[Snapshot], rules: RepoRules, since, until) -> BotEffect:
+def bot_effect(
+    snapshots: Sequence[Snapshot], facts: Sequence[_Facts], rules: RepoRules, since, until
+) -> BotEffect:
     awaiting = rules.triage.awaiting_label
     completed = nudges = closes = reopened = 0
-    for snapshot in snapshots:
+    for snapshot, f in zip(snapshots, facts, strict=True):
         issue, history = snapshot.issue, snapshot.history
         marked = _our_markers(history)
         completed += _verification_completed(issue, history, marked, awaiting, since, until)
         in_window = [kind for c, kind, _ in marked if since <= c.created_at < until]
         nudges += in_window.count(NUDGE)
         closes += in_window.count(CLOSE_NO_RESPONSE)
-        reopened += _reopened_after_bot_close(history, marked, since, until)
+        reopened += _reopened_after_bot_close(history, f.changes, marked, since, until)
     return BotEffect(completed, nudges, closes, reopened)
 
 
@@ -386,14 +384,11 @@ def _category(
     )
 
 
-def _weeks(
-    facts: list[_Facts], snapshots: list[Snapshot], names: list[str], since, until
-) -> tuple[Week, ...]:
+def _weeks(facts: list[_Facts], names: list[str], since, until) -> tuple[Week, ...]:
     """Each week (Monday to Monday) that overlaps the window, cut to the window: the open
     backlog at its end, what was opened and closed in it, and the median first response of
     the issues opened in it."""
     weeks = []
-    history_changes = [_changes(s.history) for s in snapshots]
     start = week_start(since)
     while start < until:
         lo, hi = max(start, since), min(start + WEEK, until)
@@ -401,16 +396,16 @@ def _weeks(
         closed = {n: 0 for n in names}
         backlog = {n: 0 for n in names}
         responses: dict[str, list[float]] = {n: [] for n in names}
-        for f, snapshot, changes in zip(facts, snapshots, history_changes, strict=True):
+        for f in facts:
             if f.issue.created_at >= hi:
                 continue
             if lo <= f.issue.created_at:
                 opened[f.category] += 1
                 if f.response is not None:
                     responses[f.category].append(f.response)
-            if last_close_in(f.issue, snapshot.history, lo, hi, changes) is not None:
+            if last_close_in(f.issue, f.changes, lo, hi) is not None:
                 closed[f.category] += 1
-            if open_at(f.issue, snapshot.history, hi, changes):
+            if open_at(f.issue, f.changes, hi):
                 backlog[f.category] += 1
         medians = {n: round(statistics.median(v), 2) if v else None for n, v in responses.items()}
         weeks.append(Week(start.date(), backlog, opened, closed, medians))
@@ -446,7 +441,7 @@ def compute(
         since=since,
         until=until,
         categories=categories,
-        weekly=_weeks(facts, kept, names, since, until),
-        bot=bot_effect(kept, rules, since, until),
+        weekly=_weeks(facts, names, since, until),
+        bot=bot_effect(kept, facts, rules, since, until),
         issues=len(kept),
     )

@@ -178,14 +178,3 @@ def unanswered_since(issue: Issue, history: History, at: datetime | None = None)
     if not answers:
         return issue.created_at
     return next(c.created_at for c in people[answers[-1] + 1 :] if by_requester(c, issue, history))
-
-
-def maintainer_wait(
-    issue: Issue, history: History, awaiting_label: str, at: datetime | None = None
-) -> datetime | None:
-    """Waiting on maintainers at `at` (now when None), as the queue report counts it: without
-    the awaiting label, and unanswered (`unanswered_since`). None when it does not wait on
-    them. (Whether the issue is open is the caller's to check.)"""
-    if has_label_at(issue, history, awaiting_label, at):
-        return None
-    return unanswered_since(issue, history, at)
