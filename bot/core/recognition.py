@@ -20,7 +20,8 @@ class Verdict:
     category: Category | None
     scores: Mapping[str, int]
     misfilings: tuple[Misfiling, ...] = ()
-    found: Found | None = None  # the patterns found on the way, for the sub-labels
+    # The labels of the category's sub-labels whose conditions the issue meets.
+    sub_labels: tuple[str, ...] = ()
 
     @property
     def skip_verification(self) -> bool:
@@ -95,7 +96,10 @@ def recognise(issue: Issue, rules: RepoRules, parsed: ParsedBody | None = None) 
         category = rules.category(redirect)
     if any(m.drop_category for m in misfiled):
         category = None
-    return Verdict(category, scores, misfiled, found)
+    sub_labels = tuple(
+        s.label for s in (category.sub_labels if category else ()) if matches(s.when, parsed, found)
+    )
+    return Verdict(category, scores, misfiled, sub_labels)
 
 
 def skip_reason(issue: Issue, rules: RepoRules) -> str | None:

@@ -15,7 +15,7 @@ from bot.core.forms import ParsedBody
 from bot.core.model import History, Issue
 from bot.core.names import extract_username
 from bot.core.pypi import ProjectFacts
-from bot.core.recognition import Found, Verdict, matches
+from bot.core.recognition import Verdict
 from bot.core.rules import RecoveryEvidence, RepoRules
 
 # PyPI's rule for usernames (Warehouse's users_valid_username check, compared without case):
@@ -49,9 +49,7 @@ def requested_username(issue: Issue, settings: RecoveryEvidence, parsed: ParsedB
     return name if name is not None and is_valid_username(name) else None
 
 
-def on_test_pypi(
-    issue: Issue, history: History, rules: RepoRules, verdict: Verdict, parsed: ParsedBody
-) -> bool:
+def on_test_pypi(issue: Issue, history: History, rules: RepoRules, verdict: Verdict) -> bool:
     """Whether the request is about TestPyPI: it carries the rules' TestPyPI label, or its
     category would give it that label (triage adds it in the same pass), unless a person took
     the label off."""
@@ -60,13 +58,7 @@ def on_test_pypi(
         return False
     if issue.has_label(label):
         return True
-    if history.ever_removed(label) or verdict.category is None:
-        return False
-    found = verdict.found or Found.of(issue, rules, parsed)
-    return any(
-        sub.label == label and matches(sub.when, parsed, found)
-        for sub in verdict.category.sub_labels
-    )
+    return not history.ever_removed(label) and label in verdict.sub_labels
 
 
 def account_key(username: str, test: bool) -> str:

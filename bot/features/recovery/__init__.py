@@ -54,7 +54,7 @@ async def gather(situation: Situation, lookups: Lookups) -> note.Findings | None
     username = username_of(issue, settings, snapshot.parsed)
     if username is None:
         return None  # triage asks for it
-    test = on_test_pypi(issue, snapshot.history, rules, situation.verdict, snapshot.parsed)
+    test = on_test_pypi(issue, snapshot.history, rules, situation.verdict)
     state = note.note_state(snapshot.history)
     if trigger.is_(ISSUES, "edited") and not await is_maintainer_or_author(
         lookups, trigger.sender, rules, issue.author

@@ -78,9 +78,7 @@ async def _account(situation: Situation, lookups: Lookups) -> AccountCheck | Non
     username = requested_username(snapshot.issue, settings, snapshot.parsed)
     if username is None:
         return None
-    test = on_test_pypi(
-        snapshot.issue, snapshot.history, situation.rules, situation.verdict, snapshot.parsed
-    )
+    test = on_test_pypi(snapshot.issue, snapshot.history, situation.rules, situation.verdict)
     check = AccountCheck(account_key(username, test), username, "TestPyPI" if test else "PyPI")
     old = comment_state(snapshot.history)
     accounts = lookups.accounts()

@@ -20,7 +20,7 @@ from bot.core.forms import (
     placeholders_in,
 )
 from bot.core.model import History, Issue, Snapshot, iso, parse_time
-from bot.core.recognition import Found, Verdict, matches, recognise, skip_reason
+from bot.core.recognition import Verdict, recognise, skip_reason
 from bot.core.recovery import EMAIL_ONLY, UNKNOWN
 from bot.core.rules import Category, Form, RepoRules
 from bot.core.text import Markdown, defuse_mentions, escape, render
@@ -251,8 +251,7 @@ def decide(
     if category is not None:
         if not has_category or redirected:
             wanted.append(category.label)
-        found = verdict.found or Found.of(issue, rules, parsed)
-        wanted += [s.label for s in category.sub_labels if matches(s.when, parsed, found)]
+        wanted += verdict.sub_labels
     for misfiling in verdict.misfilings:
         wanted += misfiling.labels
     missing = (
