@@ -118,5 +118,7 @@ def find(history: History, kind: str, key: str | None = None) -> Comment | None:
 
 def state_of(history: History, kind: str) -> dict[str, Any] | None:
     """The state of the bot's newest comment of this kind, or None when there is none."""
-    comment = find(history, kind)
-    return read(comment.body, kind) if comment is not None else None
+    found = None
+    for _, state in ours(history, kind):
+        found = state
+    return found

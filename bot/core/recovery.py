@@ -17,12 +17,12 @@ from bot.core.names import extract_username
 from bot.core.pypi import ProjectFacts
 from bot.core.recognition import Verdict
 from bot.core.rules import RecoveryEvidence, RepoRules
+from bot.core.text import GITHUB_LOGIN
 
 # PyPI's rule for usernames (Warehouse's users_valid_username check, compared without case):
 # letters, digits, ".", "_" and "-", neither first nor last a punctuation mark; 50 at most.
 _USERNAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,48}[A-Za-z0-9])?", re.ASCII)
-# A GitHub login (alphanumerics and single inner hyphens, 39 at most) and a repository name.
-_GITHUB_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}", re.ASCII)
+# A GitHub repository's name.
 _GITHUB_REPO = re.compile(r"[A-Za-z0-9._-]{1,100}", re.ASCII)
 # First path segments of github.com that are pages, not owners.
 _GITHUB_PAGES = frozenset(
@@ -141,7 +141,7 @@ def github_repository(url: str | None) -> tuple[str, str] | None:
     owner, name = segments[0], segments[1].removesuffix(".git")
     if (
         owner.lower() in _GITHUB_PAGES
-        or not _GITHUB_LOGIN.fullmatch(owner)
+        or not GITHUB_LOGIN.fullmatch(owner)
         or not _GITHUB_REPO.fullmatch(name)
         or name in (".", "..")
     ):
@@ -168,7 +168,7 @@ class RepoFacts:
         full_name, owner = data.get("full_name"), data["owner"].get("login")
         if not isinstance(full_name, str) or not isinstance(owner, str):
             return None
-        if not _GITHUB_LOGIN.fullmatch(owner) or full_name.count("/") != 1:
+        if not GITHUB_LOGIN.fullmatch(owner) or full_name.count("/") != 1:
             return None
         owner_type = data["owner"].get("type")
         return cls(

@@ -18,8 +18,8 @@ import re2
 
 # "@name" or "@org/team" not preceded by a word character (so emails stay as they are).
 _MENTION = re2.compile(r"(^|[^\w`])@([A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9_.-]+)?)")
-# A GitHub login: alphanumerics and single hyphens, at most 39 characters.
-_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}", re.ASCII)
+# A GitHub login: alphanumerics and single inner hyphens, at most 39 characters.
+GITHUB_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}", re.ASCII)
 # "scheme://userinfo@": the userinfo runs to the last "@" before the path, query or fragment.
 _USERINFO = re.compile(r"\b([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\s]*@")
 # Characters markdown gives a meaning in running text; a backslash makes each literal.
@@ -103,7 +103,7 @@ def dated(value: datetime, now: datetime) -> str:
 def mention(login: Any) -> str | None:
     """`@login` for a well-formed GitHub login, else None (nobody is addressed)."""
     text = str(login or "").removeprefix("@")
-    return f"@{text}" if _LOGIN.fullmatch(text) else None
+    return f"@{text}" if GITHUB_LOGIN.fullmatch(text) else None
 
 
 def defuse_mentions(text: str) -> str:

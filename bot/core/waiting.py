@@ -102,11 +102,7 @@ def requester_wait(
     for asked in sorted(asked_again):
         if not any(since < a < asked for a in answered_before):
             since = asked
-    answers = [
-        c.created_at
-        for c in history.comments
-        if by_requester(c, issue, history) and c.created_at > since
-    ]
+    answers = [a for a in answered_before if a > since]  # `since` only moved later
     # The requester's edit (`requester_edit`), and a reopen by a person after the bot closed
     # the issue for no response ("comment or reopen at any time to continue").
     answers += [
