@@ -13,10 +13,12 @@ from html.parser import HTMLParser
 
 import pytest
 
+from bot.adapters.github import AmbiguousWrite
 from bot.core import markers
+from bot.core.queue_report import compute
 from bot.core.rules import Report, Rules, load_rules
 from bot.runtime.config import ConfigError
-from bot.runtime.report import build, parse_when, run_report_command
+from bot.runtime.report import build, parse_when, run_report_command, view_of, write_dashboard
 from bot.runtime.service import Service
 from bot.runtime.sweep import sweep
 from bot.runtime.webhook import make_app
@@ -506,6 +508,23 @@ async def test_the_dashboard_is_opened_once_across_restarts_and_lost_answers(git
     assert [b["number"] for b in dashboards(github)] == [board["number"]]
     # Nothing else: no triage comment, no label, no catch-up of the bot's own new issue.
     assert github.comments(REPO, board["number"]) == []
+
+
+async def test_a_lost_dashboard_is_not_opened_again_blind(github, service):
+    # GitHub opens the issue but the answer is lost, and the bot's issues cannot be listed
+    # while it looks: it cannot know the dashboard is missing, so it does not open another.
+    bot = await service()
+    api = await bot.github.api_for_repo(REPO)
+    rules = with_report().for_repo(REPO)
+    report = compute(REPO, [], rules, SINCE, UNTIL)
+    github.inject(
+        "POST", rf"^/repos/{REPO}/issues$", status=None, reset_connection=True, after=True
+    )
+    github.inject("GET", rf"^/repos/{REPO}/issues$", status=502, times=None)
+    with pytest.raises(AmbiguousWrite):
+        await write_dashboard(api, REPO, report, view_of(rules), BOT_LOGIN, None)
+    assert len([w for w in github.writes if w.method == "POST"]) == 1
+    assert len(dashboards(github)) == 1  # the one GitHub made
 
 
 async def test_a_title_from_outside_cannot_mention_or_break_the_dashboard(github, service):

@@ -9,17 +9,19 @@ was not posted (it failed, or something before it in its step did) no other is: 
 catch-up knows a new issue the bot never answered by its having no comment, and posts them
 all then (a maintainers' note alone would hide a triage comment that is missing).
 
-Creating a comment is the one write that is not idempotent. A create whose outcome is unknown
-(a timeout, a dropped connection, a 5xx after sending) is confirmed by looking for the
+Creating a comment is the one write here that is not idempotent. A create whose outcome is
+unknown (a timeout, a dropped connection, a 5xx after sending) is confirmed by looking for the
 comment's marker for longer than the client's timeout before it is ever tried again: GitHub
-may still be writing it.
+may still be writing it (`write_once`, which the queue dashboard's creation uses too).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from bot.adapters.github import GITHUB_ERRORS, AmbiguousWrite, Api
 from bot.core import markers
@@ -40,6 +42,8 @@ from bot.runtime.logs import error_text, event
 from bot.runtime.metrics import Metrics
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # How often a comment is created, at most, when GitHub's answers leave it unknown whether it
 # was (each try after the first only once the marker was looked for and not found).
@@ -166,50 +170,80 @@ async def _call(api: Api, repo: str, snapshot: Snapshot, action: Action) -> None
             raise TypeError(f"unknown action {action!r}")
 
 
+async def write_once(
+    api: Api,
+    write: Callable[[], Awaitable[T]],
+    look: Callable[[], Awaitable[T | None]],
+    found_after: str,
+    **fields: Any,
+) -> T:
+    """Make a write that GitHub would make twice if asked twice (create a comment, open an
+    issue) once: after a failure that may have reached GitHub, `look` for what it makes over
+    a window longer than the client's timeout (a slow write may land late) before trying
+    again. Logs `found_after` (with `fields`) when it was made after all."""
+    for attempt in range(1, COMMENT_TRIES + 1):
+        try:
+            return await write()
+        except AmbiguousWrite:
+            found, looked = await _look_until_found(api, look)
+            if found is not None:
+                event(log, found_after, **fields)
+                return found
+            if not looked or attempt == COMMENT_TRIES:
+                # GitHub could not be asked (never write again blind), or the tries are
+                # spent: the write fails, for a redelivery or the sweep to finish.
+                raise
+    raise AssertionError("unreachable: the last try returns or raises")
+
+
+async def _look_until_found(
+    api: Api, look: Callable[[], Awaitable[T | None]]
+) -> tuple[T | None, bool]:
+    """What `look` found within the confirmation window, and whether it could ever ask."""
+    window, interval = api.confirm_window
+    deadline = time.monotonic() + window
+    looked = False
+    while True:
+        try:
+            found = await look()
+            looked = True
+        except GITHUB_ERRORS as exc:
+            event(
+                log,
+                "lookup after an unclear answer failed",
+                level=logging.WARNING,
+                error=error_text(exc),
+            )
+            found = None
+        if found is not None:
+            return found, True
+        if time.monotonic() >= deadline:
+            return None, looked
+        await api.pause(interval)
+
+
 async def create_comment_once(
     api: Api, repo: str, number: int, action: SetComment, bot_login: str | None
 ) -> None:
-    """Post a comment, never twice: after a failure that may have reached GitHub, look for
-    the comment's marker over a window longer than the client's timeout (a slow write may
-    land late) before trying again."""
-    for attempt in range(1, COMMENT_TRIES + 1):
-        try:
-            await api.create_comment(repo, number, action.body)
-            return
-        except AmbiguousWrite:
-            posted = await _posted(api, repo, number, action, bot_login)
-            if posted:
-                event(log, "comment found after an unclear answer", marker=action.marker)
-                return
-            if posted is None or attempt == COMMENT_TRIES:
-                # Not known to be absent (the comments could not be read): never post again
-                # blind; the action fails, for a redelivery or the sweep to finish.
-                raise
+    """Post a comment, never twice (`write_once`): it is known by its marker."""
 
-
-async def _posted(
-    api: Api, repo: str, number: int, action: SetComment, bot_login: str | None
-) -> bool | None:
-    """Whether the comment is there: True, False, or None when its comments could never be
-    read in the window (unknown)."""
-    window, interval = api.confirm_window
-    deadline = time.monotonic() + window
-    read = False
-    while True:
-        try:
-            comments = [Comment.from_api(c) for c in await api.comments(repo, number)]
-            read = True
-        except GITHUB_ERRORS:
-            comments = []
-        for comment in comments:
+    async def posted() -> bool | None:
+        for data in await api.comments(repo, number):
+            comment = Comment.from_api(data)
             by_us = bot_login is None or comment.author.lower() == bot_login.lower()
             state = markers.read(comment.body, action.marker)
             if (
                 by_us
                 and state is not None
-                and markers.identity(action.marker, state) == (action.identity)
+                and markers.identity(action.marker, state) == action.identity
             ):
                 return True
-        if time.monotonic() >= deadline:
-            return False if read else None
-        await api.pause(interval)
+        return None
+
+    async def post() -> bool:
+        await api.create_comment(repo, number, action.body)
+        return True
+
+    await write_once(
+        api, post, posted, "comment found after an unclear answer", marker=action.marker
+    )

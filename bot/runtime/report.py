@@ -28,13 +28,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import IO, TYPE_CHECKING, Any
 
-from bot.adapters.github import GITHUB_ERRORS, AmbiguousWrite, Api
+from bot.adapters.github import GITHUB_ERRORS, Api
 from bot.core import markers
 from bot.core.model import History, Issue, Snapshot, iso, parse_time
 from bot.core.queue_report import QueueReport, compute
 from bot.core.report_views import View, html_page, markdown
 from bot.core.rules import RepoRules, Rules
-from bot.runtime.apply import why
+from bot.runtime.apply import why, write_once
 from bot.runtime.config import ConfigError, Settings, one_repository
 from bot.runtime.logs import error_text, event
 
@@ -263,34 +263,18 @@ async def write_dashboard(
             return DashboardOutcome(found.number, "unchanged")
         await api.update_issue(repo, found.number, title=view.title, body=body)
         return DashboardOutcome(found.number, "edited")
-    for attempt in range(1, 4):
-        try:
-            created = await api.create_issue(repo, view.title, body)
-            return DashboardOutcome(int(created.get("number") or 0) or None, "created")
-        except AmbiguousWrite:
-            confirmed = await _look_for_dashboard(api, repo, bot_login)
-            if confirmed is not None:
-                event(log, "dashboard found after an unclear answer", repository=repo)
-                return DashboardOutcome(confirmed.number, "created")
-            if attempt == 3:
-                raise
-    raise AssertionError("unreachable")
 
+    async def create() -> DashboardOutcome:
+        created = await api.create_issue(repo, view.title, body)
+        return DashboardOutcome(int(created.get("number") or 0) or None, "created")
 
-async def _look_for_dashboard(api: Api, repo: str, bot_login: str) -> Issue | None:
-    window_s, interval = api.confirm_window
-    deadline = time.monotonic() + window_s
-    while True:
-        try:
-            found = await find_dashboard(api, repo, bot_login)
-        except Exception as exc:  # keep looking until the window closes
-            event(log, "dashboard lookup failed", level=logging.WARNING, error=error_text(exc))
-            found = None
-        if found is not None:
-            return found
-        if time.monotonic() >= deadline:
-            return None
-        await api.pause(interval)
+    async def opened() -> DashboardOutcome | None:
+        found = await find_dashboard(api, repo, bot_login)
+        return DashboardOutcome(found.number, "created") if found is not None else None
+
+    return await write_once(
+        api, create, opened, "dashboard found after an unclear answer", repository=repo
+    )
 
 
 # --- the service's side: the schedule, the page's cache ---------------------------------------
