@@ -28,6 +28,7 @@ from typing import Any
 import aiohttp
 
 from bot.adapters.offline import OfflineGitHub, OfflineNames
+from bot.core import markers
 from bot.core.rules import RepoRules, Rules
 from bot.runtime.config import Settings, one_repository
 from bot.runtime.logs import JsonFormatter
@@ -226,7 +227,6 @@ def _steps(repo: str, rules: RepoRules, github: OfflineGitHub, now: datetime) ->
     return steps
 
 
-_MARKER = re.compile(r"^<!-- pypi-support-bot:([a-z0-9:_-]+).*-->$")
 _REACTIONS = {"+1": "👍", "confused": "😕", "eyes": "👀", "-1": "👎"}
 
 
@@ -247,13 +247,13 @@ def describe_write(method: str, path: str, body: Any) -> list[str]:
         return [f"{'assign' if method == 'POST' else 'unassign'} {who}"]
     if "body" in body:
         text = str(body["body"]).rstrip().splitlines()
-        kind = _MARKER.match(text[-1]) if text else None
-        if kind:
+        marker = markers.trailing(str(body["body"]))
+        if marker:
             text = text[:-1]
             while text and not text[-1].strip():
                 text.pop()
         what = "comment" if method == "POST" else "edit its comment"
-        head = f"{what} ({kind.group(1)}):" if kind else f"{what}:"
+        head = f"{what} ({marker[0]}):" if marker else f"{what}:"
         return [head, *("  │ " + line for line in _wrapped(text))]
     if method == "PATCH" and body.get("state") == "closed":
         return [f"close the issue ({body.get('state_reason') or 'completed'})"]
