@@ -7,10 +7,14 @@ from datetime import UTC, datetime
 import aiohttp
 import pytest
 
+from bot.adapters.account_lookup import AccountLookup
+from bot.adapters.name_lookup import NameLookup
 from bot.adapters.pypi import (
+    FACTS_TTL_SECONDS,
     CircuitBreaker,
     NameIndexRefresher,
     PyPIClient,
+    PyPITooLarge,
     PyPIUnavailable,
     _parse_simple_html,
 )
@@ -154,6 +158,28 @@ async def test_oversized_response(session, base_url: str) -> None:
     client = PyPIClient(session, base_url, max_project_bytes=100)
     with pytest.raises(PyPIUnavailable, match="over 100"):
         await client.project("foo-bar")
+
+
+async def test_project_facts_are_reused_for_a_while_and_shared(session, base_url, fake) -> None:
+    # One client serves the name report and the recovery note: each project is asked once.
+    clock = FakeClock()
+    client = PyPIClient(session, base_url, max_project_bytes=2000, clock=clock)
+    names, accounts = NameLookup(client), AccountLookup(client)
+    fake.add_user("alice")
+    fake.add_project("widgets", roles=[("Owner", "alice")])
+    fake.add_project("huge", releases={f"0.{n}": [] for n in range(300)})
+    asked = lambda: [p for _, p, _ in fake.requests if p.endswith("/json")]  # noqa: E731
+    facts, error = await names.facts("Widgets")
+    assert facts is not None and error is None
+    account = await accounts.account("alice", test=False, limit=5)
+    assert [p.facts for p in account.projects] == [facts]  # the name report's answer
+    assert (await names.facts("huge"))[1].endswith("MiB, too large")
+    with pytest.raises(PyPITooLarge):
+        await client.project_facts("HUGE")  # known too large: not downloaded again
+    assert asked() == ["/pypi/Widgets/json", "/pypi/huge/json"]
+    clock.now += FACTS_TTL_SECONDS + 1
+    await client.project_facts("widgets")
+    assert asked()[-1] == "/pypi/widgets/json"  # asked again once the answer is old
 
 
 async def test_circuit_breaker_fails_fast_then_recovers(

@@ -1,8 +1,9 @@
 """PyPI accounts as a running service, for account recovery: does an account exist, which
 projects it has a role on, and what the JSON API says of each (its last release, its source
 repository, its ownership). One client per index (PyPI, TestPyPI), each behind its circuit
-breaker; facts are reused for 10 minutes, so triage and the recovery note, working the same
-request one after the other, ask the index once.
+breaker; what it said is reused for 10 minutes (a project's facts by the client, which the
+name report shares), so triage and the recovery note, working the same request one after the
+other, ask the index once.
 
 Never raises for what the index does: a part that could not be checked is said so in the
 `Account` (its `error`, or a project's), and the rest is still given."""
@@ -27,7 +28,7 @@ from bot.core.rules import MAX_RECOVERY_PROJECTS
 
 log = logging.getLogger(__name__)
 
-#: How long what the index said about an account or a project is reused.
+#: How long what the index said about an account (it exists, its projects) is reused.
 FACTS_TTL_SECONDS = 10 * 60
 #: Project documents asked for at once, for one account.
 CONCURRENT_PROJECTS = 4
@@ -35,7 +36,6 @@ CONCURRENT_PROJECTS = 4
 MAX_OTHERS = 20
 
 UNREACHABLE = "{index} could not be reached"
-_UNKNOWN = object()  # not in the cache (None there means: no such project document)
 
 
 class AccountLookup:
@@ -51,12 +51,6 @@ class AccountLookup:
             cachetools.TTLCache(maxsize=1024, ttl=FACTS_TTL_SECONDS, timer=clock)
         )
         self._roles: cachetools.TTLCache[tuple[bool, str], tuple[int, tuple]] = cachetools.TTLCache(
-            maxsize=256, ttl=FACTS_TTL_SECONDS, timer=clock
-        )
-        self._projects: cachetools.TTLCache[tuple[bool, str], ProjectFacts | None] = (
-            cachetools.TTLCache(maxsize=1024, ttl=FACTS_TTL_SECONDS, timer=clock)
-        )
-        self._too_large: cachetools.TTLCache[tuple[bool, str], str] = cachetools.TTLCache(
             maxsize=256, ttl=FACTS_TTL_SECONDS, timer=clock
         )
 
@@ -101,7 +95,7 @@ class AccountLookup:
 
         async def evidence(role: str, name: str) -> ProjectEvidence:
             async with gate:
-                facts, error = await self._project(client, test, name, unreachable)
+                facts, error = await _project(client, name, unreachable)
             return ProjectEvidence(name, role, facts, error)
 
         projects = await asyncio.gather(*(evidence(role, name) for role, name in chosen))
@@ -115,26 +109,17 @@ class AccountLookup:
             others=tuple(others[:MAX_OTHERS]),
         )
 
-    async def _project(
-        self, client: PyPIClient, test: bool, name: str, unreachable: str
-    ) -> tuple[ProjectFacts | None, str | None]:
-        key = (test, normalize(name))
-        known = self._projects.get(key, _UNKNOWN)
-        if known is not _UNKNOWN:
-            return known, None
-        if (why := self._too_large.get(key)) is not None:
-            return None, why
-        try:
-            facts = await client.project(name)
-        except PyPITooLarge as exc:
-            why = f"its JSON document is over {exc.limit // 2**20} MiB, too large"
-            self._too_large[key] = why
-            return None, why
-        except PyPIUnavailable as exc:
-            log.warning("project %s not checked: %s", key[1], exc.reason)
-            return None, unreachable
-        self._projects[key] = facts
-        return facts, None
+
+async def _project(
+    client: PyPIClient, name: str, unreachable: str
+) -> tuple[ProjectFacts | None, str | None]:
+    try:
+        return await client.project_facts(name), None
+    except PyPITooLarge as exc:
+        return None, f"its JSON document is over {exc.limit // 2**20} MiB, too large"
+    except PyPIUnavailable as exc:
+        log.warning("project %s not checked: %s", normalize(name), exc.reason)
+        return None, unreachable
 
 
 def _listing(roles: list[tuple[str, str]]) -> tuple[int, tuple[tuple[str, str], ...]]:

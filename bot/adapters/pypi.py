@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 import aiohttp
+import cachetools
 import yarl
 
 from bot.core.names import NameIndex, NameIndexCorrupt, is_valid_project_name, normalize
@@ -49,6 +50,8 @@ SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 SIMPLE_HTML = ("text/html", "application/vnd.pypi.simple.v1+html")
 SIMPLE_ACCEPT = f"{SIMPLE_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
 USER_AGENT = "pypi-support-bot (+https://github.com/pypi/support)"
+#: How long what the JSON API said of one project is reused (`PyPIClient.project_facts`).
+FACTS_TTL_SECONDS = 10 * 60
 
 
 class PyPIUnavailable(Exception):
@@ -157,6 +160,7 @@ class PyPIClient:
         max_project_bytes: int = MAX_PROJECT_BYTES,
         max_index_bytes: int = MAX_INDEX_BYTES,
         max_rpc_bytes: int = MAX_RPC_BYTES,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._session = session
         # Credentials in the URL ("https://user:password@mirror/") are sent as basic auth and
@@ -171,6 +175,29 @@ class PyPIClient:
         self.max_project_bytes = max_project_bytes
         self.max_index_bytes = max_index_bytes
         self.max_rpc_bytes = max_rpc_bytes
+        # By normalized name: the facts (None: no such project), or the size cap a project's
+        # document is over (so that it is not downloaded again however often a request
+        # naming it is edited). Failures to reach PyPI are not kept.
+        self._projects: cachetools.TTLCache[str, ProjectFacts | int | None] = cachetools.TTLCache(
+            maxsize=1024, ttl=FACTS_TTL_SECONDS, timer=clock
+        )
+
+    async def project_facts(self, name: str) -> ProjectFacts | None:
+        """`project`, its answers reused for FACTS_TTL_SECONDS: the name report and the
+        recovery note, and each edit of a request, ask PyPI about a project once."""
+        key = normalize(name)
+        if key in self._projects:
+            known = self._projects[key]
+            if isinstance(known, int):
+                raise PyPITooLarge("project document over the size cap (known)", known)
+            return known
+        try:
+            facts = await self.project(name)
+        except PyPITooLarge as exc:
+            self._projects[key] = exc.limit
+            raise
+        self._projects[key] = facts
+        return facts
 
     async def project(self, name: str) -> ProjectFacts | None:
         """Facts about *name*, or None when the JSON API has no such project.

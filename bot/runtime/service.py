@@ -150,12 +150,12 @@ class Service:
         repos = self.rules.repositories.values()
         # One client for PyPI, so the name report and the recovery note share its circuit
         # breaker: when PyPI is down, neither keeps asking.
-        pypi = PyPIClient(self.session, self.settings.pypi_url)
+        pypi = PyPIClient(self.session, self.settings.pypi_url, clock=self.clock)
         if self.accounts is None and any(r.recovery_evidence.enabled for r in repos):
-            test_pypi = PyPIClient(self.session, self.settings.test_pypi_url)
+            test_pypi = PyPIClient(self.session, self.settings.test_pypi_url, clock=self.clock)
             self.accounts = AccountLookup(pypi, test_pypi, clock=self.clock)
         if self.names is None and any(r.name_intelligence.enabled for r in repos):
-            self.names = NameLookup(pypi, clock=self.clock)
+            self.names = NameLookup(pypi)
         self.queue.start()
 
     def start_scheduled(self) -> None:
