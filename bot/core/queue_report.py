@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.core import markers
 from bot.core.model import Comment, History, Issue, IssueEvent, Snapshot, iso
+from bot.core.recognition import labelled_category
 from bot.core.rules import RepoRules
 from bot.core.waiting import first_response, has_label_at, is_maintainer_response, unanswered_since
 
@@ -175,7 +176,8 @@ class QueueReport:
 
 def category_of(issue: Issue, rules: RepoRules) -> str:
     """The first of the rules' categories whose label the issue carries now."""
-    return next((c.name for c in rules.categories if issue.has_label(c.label)), UNCATEGORISED)
+    labelled = labelled_category(issue, rules)
+    return labelled.name if labelled is not None else UNCATEGORISED
 
 
 def _changes(history: History) -> tuple[IssueEvent, ...]:

@@ -102,6 +102,12 @@ def recognise(issue: Issue, rules: RepoRules, parsed: ParsedBody | None = None) 
     return Verdict(category, scores, misfiled, sub_labels)
 
 
+def labelled_category(issue: Issue, rules: RepoRules) -> Category | None:
+    """The first of the rules' categories whose label the issue carries: staff's (or the
+    form's) word on what it is."""
+    return next((c for c in rules.categories if issue.has_label(c.label)), None)
+
+
 def skip_reason(issue: Issue, rules: RepoRules) -> str | None:
     if issue.is_pull_request:
         return "pull request"

@@ -32,7 +32,7 @@ import cachetools
 from bot.core import markers
 from bot.core.actions import Action, AddLabels, Close, RemoveLabel, SetComment
 from bot.core.model import History, Issue, Snapshot, iso, parse_time
-from bot.core.recognition import recognise
+from bot.core.recognition import labelled_category, recognise
 from bot.core.rules import Category, RepoRules
 from bot.core.text import render
 from bot.core.waiting import (
@@ -70,9 +70,9 @@ _categories: cachetools.LRUCache[tuple[int, int], tuple[RepoRules, Category | No
 
 
 def category_of(issue: Issue, rules: RepoRules) -> Category | None:
-    """The issue's category as the queue report counts it: the first of the rules' categories
-    whose label it carries (staff's word), else the one its text is recognised as."""
-    labelled = next((c for c in rules.categories if issue.has_label(c.label)), None)
+    """The issue's category, whose response target its maintainers' clock keeps: the one
+    whose label it carries (`labelled_category`), else the one its text is recognised as."""
+    labelled = labelled_category(issue, rules)
     if labelled is not None:
         return labelled
     key = (id(rules), hash((issue.title, issue.body, issue.labels)))

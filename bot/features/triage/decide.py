@@ -20,7 +20,7 @@ from bot.core.forms import (
     placeholders_in,
 )
 from bot.core.model import History, Issue, Snapshot, iso, parse_time
-from bot.core.recognition import Verdict, recognise, skip_reason
+from bot.core.recognition import Verdict, labelled_category, recognise, skip_reason
 from bot.core.recovery import EMAIL_ONLY, UNKNOWN
 from bot.core.rules import Category, Form, RepoRules
 from bot.core.text import Markdown, defuse_mentions, escape, render
@@ -247,7 +247,7 @@ def decide(
     present = {label.lower() for label in issue.labels}
     wanted: list[str] = []
     redirected = any(m.category for m in verdict.misfilings)
-    has_category = any(c.label.lower() in present for c in rules.categories)
+    has_category = labelled_category(issue, rules) is not None
     if category is not None:
         if not has_category or redirected:
             wanted.append(category.label)
