@@ -180,7 +180,7 @@ def sample(service: Service, sent: int) -> dict[str, float]:
         # The same, measured as JSON text: what the decoded JSON it holds is worth.
         "ETag JSON MB": sum(len(json.dumps(v[2])) for v in service.github.cache.values()) / 1e6,
         "roles": len(roles._cache) if roles else 0,
-        "facts": len(names._facts) if names else 0,
+        "facts": len(names.client._projects) if names else 0,
         "objects": len(gc.get_objects()),  # gc-tracked: containers, not str or int
     }
 
