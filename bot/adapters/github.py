@@ -8,8 +8,8 @@ Features never build HTTP requests; they call `Api` methods, named for what they
   rate-limit point).
 - Retries with backoff and jitter for 5xx, timeouts and resets, secondary rate limits
   (`retry-after`) and an exhausted primary limit (wait for the reset), all within bounds.
-  Creating a comment is not idempotent, so it is never retried blindly: the caller looks for
-  its marker before trying again (see `bot.runtime.apply.create_comment_once`).
+  Creating a comment or an issue is not idempotent, so it is never retried blindly: the
+  caller looks for what it made before trying again (see `bot.runtime.apply.write_once`).
 - Dry-run: every would-be write is logged as one structured line and not sent.
 """
 
