@@ -114,6 +114,8 @@ def test_credentials_are_removed_from_every_url():
     assert redact_urls("GET http://a:b@c@host:8080/x failed") == "GET http://host:8080/x failed"
     assert redact_urls("mail alice@example.org") == "mail alice@example.org"
     assert redact_urls("https://pypi.org/project/x/") == "https://pypi.org/project/x/"
+    # Glued to a word: "_" and digits are word characters, so a scheme does not need a \b.
+    assert redact_urls("x_https://u:p@h/ 1http://u:p@h/") == "x_https://h/ 1http://h/"
 
 
 def test_only_a_well_formed_login_is_mentioned():

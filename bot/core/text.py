@@ -21,7 +21,9 @@ _MENTION = re2.compile(r"(^|[^\w`])@([A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9_.-]+
 # A GitHub login: alphanumerics and single inner hyphens, at most 39 characters.
 GITHUB_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}", re.ASCII)
 # "scheme://userinfo@": the userinfo runs to the last "@" before the path, query or fragment.
-_USERINFO = re.compile(r"\b([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\s]*@")
+# No word boundary before the scheme: "\b" missed "x_https://" ("_" is a word character), and
+# its credentials were echoed.
+_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\s]*@")
 # Characters markdown gives a meaning in running text; a backslash makes each literal.
 _MARKDOWN = re.compile(r"([\\`*_\[\]()!|~#{}+])")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
