@@ -22,7 +22,8 @@ def test_demo_shows_the_bot_at_work_offline_without_an_error():
     assert "- add the labels: PEP 541, status: awaiting response" in incomplete
     assert "your PyPI username" in incomplete
     assert "- add the labels: urgent" in command and "react 👍 to the comment" in command
-    assert "202 ignored" in ignored and "ignored: no feature acts on" in ignored
+    # Acknowledged on its envelope (queued), then found to be no feature's work.
+    assert "202 queued" in ignored and "ignored: no feature acts on" in ignored
     assert "The service also logged" not in out  # no warning, no error
     assert "error" not in result.stderr.lower()
 

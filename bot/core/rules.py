@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
@@ -327,10 +328,14 @@ class Rules:
     bot: BotSettings = field(default_factory=BotSettings)
 
     def for_repo(self, full_name: str | None) -> RepoRules | None:
-        if not full_name:
-            return None
-        lowered = full_name.lower()
-        return next((r for n, r in self.repositories.items() if n.lower() == lowered), None)
+        """A repository's rules, by its name in any case (GitHub's names are not case-sensitive)."""
+        return self._by_lowered_name.get(full_name.lower()) if full_name else None
+
+    @cached_property
+    def _by_lowered_name(self) -> dict[str, RepoRules]:
+        # Asked on every delivery's receipt; the rules do not change while they are in use.
+        # Two names differing only in case: the first one's rules, as the file lists them.
+        return {name.lower(): repo for name, repo in reversed(self.repositories.items())}
 
 
 # The schema of the rules file, derived from the dataclasses above.

@@ -126,6 +126,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from bot.runtime import plan
+    from bot.runtime.delivery import Refused
 
     rules = _rules(_rules_path(args))
     data = _load_json(args.payload)
@@ -141,7 +142,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
         async with open_accounts(*index_urls()) as accounts:
             return await plan.plan(args.event, data, rules, now, accounts)
 
-    result = asyncio.run(run())
+    try:
+        result = asyncio.run(run())
+    except Refused as exc:
+        raise ConfigError(f"{args.payload}: {exc}") from None
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0
 

@@ -15,15 +15,15 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.actions import describe
-from bot.core.model import History, Issue, Snapshot, is_bot
+from bot.core.model import History, Issue, Snapshot
 from bot.core.recognition import skip_reason
 from bot.core.reconcile import difference
 from bot.core.rules import Rules
 from bot.core.trigger import Trigger
 from bot.features.base import AccountFacts, Situation
 from bot.features.triage.decide import missing_items
+from bot.runtime.delivery import envelope_of, ignored_on_receipt
 from bot.runtime.reconcile import OfflineLookups, decide, wanted_by
-from bot.runtime.service import repository
 
 
 def _associations(data: Mapping[str, Any]) -> dict[str, str]:
@@ -45,25 +45,24 @@ async def plan(
     now: datetime,
     accounts: AccountFacts | None = None,
 ) -> dict[str, Any]:
-    repo = repository(data)
+    """Raises `delivery.Refused` for a payload whose envelope the service would refuse."""
+    envelope = envelope_of(data)
+    repo = envelope.repository_name
+    result: dict[str, Any] = {"event": event, "action": envelope.action, "repository": repo}
+    if why := ignored_on_receipt(envelope, rules):
+        return {**result, "outcome": "ignored", "why": why}
     repo_rules = rules.for_repo(repo)
-    result: dict[str, Any] = {"event": event, "action": data.get("action"), "repository": repo}
-    if repo_rules is None:
-        return {**result, "outcome": "ignored", "why": "repository not in the rules"}
-    sender = data.get("sender") if isinstance(data.get("sender"), Mapping) else {}
-    if rules.bot.ignore_other_bots and is_bot(sender.get("login"), sender.get("type")):
-        return {**result, "outcome": "ignored", "why": "sent by a bot"}
     issue_data = data.get("issue")
-    if not isinstance(issue_data, Mapping):
+    if repo is None or repo_rules is None or not isinstance(issue_data, Mapping):
         return {**result, "outcome": "ignored", "why": "no issue in this event"}
     trigger = Trigger.from_delivery(event, data)
     features = wanted_by(trigger, repo_rules)
     if not features:
         why = f"no feature acts on {event}.{trigger.action} here"
         return {**result, "outcome": "ignored", "why": why}
-    issue = Issue.from_api(issue_data, repo or "")
+    issue = Issue.from_api(issue_data, repo)
     snapshot = Snapshot(issue, History(bot_login=rules.bot.login))
-    situation = Situation(snapshot, trigger, repo_rules, now, repo or "")
+    situation = Situation(snapshot, trigger, repo_rules, now, repo)
     decided = await decide(situation, OfflineLookups(_associations(data), accounts))
     todo = difference(decided.plan, snapshot)
     verdict = situation.verdict

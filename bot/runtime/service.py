@@ -8,26 +8,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 import cachetools
-from gidgethub import sansio
 
 from bot.adapters.account_lookup import AccountLookup
 from bot.adapters.github import Api, CacheFile, GitHub, RetryPolicy
 from bot.adapters.name_lookup import NameLookup
 from bot.adapters.permissions import Permissions
 from bot.adapters.pypi import PyPIClient
-from bot.core.model import Issue, Snapshot, is_bot
+from bot.core.model import Issue, Snapshot
 from bot.core.rules import Rules
 from bot.core.trigger import Trigger
 from bot.features.base import NameFacts
 from bot.runtime import reconcile
 from bot.runtime.apply import Budget
 from bot.runtime.config import Settings
+from bot.runtime.delivery import Delivery, Refused, Seen, decode, ignored_on_receipt
 from bot.runtime.logs import error_text, event, log_context
 from bot.runtime.metrics import Metrics
 from bot.runtime.report import Reports
@@ -42,34 +42,6 @@ SEEN_MAX = 100_000
 CACHE_OBJECTS = 10_000
 
 
-def issue_number(payload: Mapping[str, Any]) -> int | None:
-    for key in ("issue", "pull_request"):
-        item = payload.get(key)
-        if isinstance(item, Mapping) and isinstance(item.get("number"), int):
-            return item["number"]
-    return None
-
-
-def repository(payload: Mapping[str, Any]) -> str | None:
-    repo = payload.get("repository")
-    if isinstance(repo, Mapping) and isinstance(repo.get("full_name"), str):
-        return repo["full_name"]
-    return None
-
-
-# Parts of a delivery the bot relies on, and the JSON type each must have when present.
-_ENVELOPE = {
-    "action": str,
-    "repository": Mapping,
-    "sender": Mapping,
-    "installation": Mapping,
-    "issue": Mapping,
-    "comment": Mapping,
-    "label": Mapping,
-    "changes": Mapping,
-}
-
-
 # Event names become a metric label: any other name (a header an unverified dry-run delivery
 # can set to anything) is counted as "other", so the series stay few.
 _EVENT_LABELS = frozenset({"issues", "issue_comment", "installation", "pull_request", "push"})
@@ -77,15 +49,6 @@ _EVENT_LABELS = frozenset({"issues", "issue_comment", "installation", "pull_requ
 
 def event_label(name: str) -> str:
     return name if name in _EVENT_LABELS else "other"
-
-
-def malformed(payload: Mapping[str, Any]) -> str | None:
-    """Why a delivery's envelope is not what GitHub sends, or None. Checked before routing,
-    so that no handler meets, say, a list where an action name should be."""
-    for key, kind in _ENVELOPE.items():
-        if key in payload and payload[key] is not None and not isinstance(payload[key], kind):
-            return f"'{key}' is not a JSON {'string' if kind is str else 'object'}"
-    return None
 
 
 class Service:
@@ -110,9 +73,7 @@ class Service:
         self.cache_size = cache_size
         self.metrics = Metrics()
         self.queue = WorkQueue(concurrency=concurrency, on_depth=self.metrics.queue_depth.set)
-        self.seen: cachetools.TTLCache[str, bool] = cachetools.TTLCache(
-            maxsize=SEEN_MAX, ttl=SEEN_TTL_SECONDS, timer=clock
-        )
+        self.seen = Seen(SEEN_TTL_SECONDS, SEEN_MAX, clock)
         self.session: aiohttp.ClientSession | None = None
         self.github: GitHub | None = github
         self.cache_file: CacheFile | None = None
@@ -209,56 +170,35 @@ class Service:
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
 
-    def accept(self, sansio_event: sansio.Event) -> str:
-        """Decide at once what becomes of a verified delivery; queue it if there is work.
-        Returns the outcome: queued, duplicate, ignored."""
-        data = sansio_event.data
-        outcome, why, trigger = self._triage_delivery(sansio_event)
-        if outcome == "queued":
-            assert trigger is not None
-            repo, number = repository(data), issue_number(data)
+    def accept(self, delivery: Delivery) -> str:
+        """Decide at once, on its envelope, what becomes of a verified delivery; queue it if
+        it may be work. Returns the outcome: queued, duplicate, ignored."""
+        envelope = delivery.envelope
+        if delivery.id in self.seen:
+            outcome = "duplicate"
+        elif why := ignored_on_receipt(envelope, self.rules):
+            outcome = "ignored"
+            self._log_ignored(delivery, why)
+        else:
+            outcome = "queued"
+            repo, number = envelope.repository_name, envelope.number
             assert repo is not None and number is not None
-            self.seen[sansio_event.delivery_id] = True
-            self.queue.submit(
-                Job(
-                    issue_key(repo, number),
-                    sansio_event.delivery_id,
-                    lambda: self.process(sansio_event, trigger),
-                )
-            )
-        elif outcome == "ignored":
-            event(
-                log,
-                "delivery ignored",
-                delivery_id=sansio_event.delivery_id,
-                event=sansio_event.event,
-                action=data.get("action"),
-                repository=repository(data),
-                why=why,
-            )
-        self.metrics.delivery(event_label(sansio_event.event), outcome)
+            self.seen.add(delivery.id)
+            job = Job(issue_key(repo, number), delivery.id, lambda: self.process(delivery))
+            self.queue.submit(job)
+        self.metrics.delivery(event_label(delivery.event), outcome)
         return outcome
 
-    def _triage_delivery(
-        self, sansio_event: sansio.Event
-    ) -> tuple[str, str | None, Trigger | None]:
-        """(outcome, why it is ignored, the trigger of a queued delivery)."""
-        if sansio_event.delivery_id in self.seen:
-            return "duplicate", None, None
-        data = sansio_event.data
-        repo_rules = self.rules.for_repo(repository(data))
-        if repo_rules is None:
-            return "ignored", "the repository is not in the rules file", None
-        sender = data.get("sender") if isinstance(data.get("sender"), Mapping) else {}
-        if self.rules.bot.ignore_other_bots and is_bot(sender.get("login"), sender.get("type")):
-            return "ignored", "sent by a bot", None
-        if issue_number(data) is None:
-            return "ignored", "not about an issue", None
-        trigger = Trigger.from_delivery(sansio_event.event, data)
-        if not reconcile.wanted_by(trigger, repo_rules):
-            why = f"no feature acts on {sansio_event.event}.{trigger.action} here"
-            return "ignored", why, None
-        return "queued", None, trigger
+    def _log_ignored(self, delivery: Delivery, why: str) -> None:
+        event(
+            log,
+            "delivery ignored",
+            delivery_id=delivery.id,
+            event=delivery.event,
+            action=delivery.envelope.action,
+            repository=delivery.envelope.repository_name,
+            why=why,
+        )
 
     async def api_for(self, installation_id: int | None) -> Api:
         assert self.github is not None, "the service is not started"
@@ -309,42 +249,27 @@ class Service:
         finally:
             self.worked_at[key] = time.monotonic()
 
-    async def process(self, sansio_event: sansio.Event, trigger: Trigger) -> None:
-        data = sansio_event.data
-        repo, number = repository(data), issue_number(data)
+    async def process(self, delivery: Delivery) -> None:
+        """Work a queued delivery: decode its body, and work its issue if a feature wants it."""
+        envelope = delivery.envelope
+        repo, number = envelope.repository_name, envelope.number
+        assert repo is not None and number is not None
         started = time.monotonic()
         with log_context(
-            delivery_id=sansio_event.delivery_id,
-            event=sansio_event.event,
-            action=data.get("action"),
+            delivery_id=delivery.id,
+            event=delivery.event,
+            action=envelope.action,
             repository=repo,
             issue=number,
         ):
             outcome = "done"
             try:
-                assert repo is not None and number is not None
-                installation = data.get("installation")
-                installation_id = (
-                    installation.get("id") if isinstance(installation, Mapping) else None
-                )
-                api = await self.api_for(installation_id)
-                bot_login = await self.bot_login()
-                if bot_login is None and not api.dry_run:
-                    # Without it none of its own comments is recognised: it would post them
-                    # again. Failed, so that GitHub shows it and a redelivery works it.
-                    outcome = "failed"
-                    event(
-                        log,
-                        "delivery not worked: the bot's login is unknown "
-                        "(GitHub did not say; set bot.login in the rules file)",
-                        level=logging.ERROR,
-                    )
-                elif bot_login and trigger.sender.lower() == bot_login.lower():
-                    outcome = "own_event"
-                else:
-                    worked = await self.work_issue(api, repo, number, trigger)
-                    if worked.failed:
-                        outcome = "failed"
+                outcome = await self._work_delivery(delivery, repo, number)
+            except Refused as exc:
+                # Only a body GitHub would never send (the receipt checked the rest): not
+                # worked, and not forgotten either, since a redelivery would fail the same way.
+                outcome = "refused"
+                event(log, "delivery refused", level=logging.ERROR, error=str(exc))
             except Exception as exc:
                 outcome = "failed"
                 event(
@@ -355,14 +280,42 @@ class Service:
                 )
             if outcome == "failed":
                 # Forget it, so that a redelivery from GitHub's UI is worked again.
-                self.seen.pop(sansio_event.delivery_id, None)
-            self.metrics.delivery(event_label(sansio_event.event), outcome)
+                self.seen.forget(delivery.id)
+            self.metrics.delivery(event_label(delivery.event), outcome)
             event(
                 log,
                 "delivery worked",
                 outcome=outcome,
                 ms=round((time.monotonic() - started) * 1000, 1),
             )
+
+    async def _work_delivery(self, delivery: Delivery, repo: str, number: int) -> str:
+        """The outcome of working a delivery: done, failed, own_event or ignored."""
+        repo_rules = self.rules.for_repo(repo)
+        assert repo_rules is not None
+        data = decode(delivery.body)
+        trigger = Trigger.from_delivery(delivery.event, data)
+        if not reconcile.wanted_by(trigger, repo_rules):
+            why = f"no feature acts on {delivery.event}.{trigger.action} here"
+            self._log_ignored(delivery, why)
+            return "ignored"
+        installation = data.get("installation")
+        api = await self.api_for(installation.get("id") if installation else None)
+        bot_login = await self.bot_login()
+        if bot_login is None and not api.dry_run:
+            # Without it none of its own comments is recognised: it would post them again.
+            # Failed, so that GitHub shows it and a redelivery works it.
+            event(
+                log,
+                "delivery not worked: the bot's login is unknown "
+                "(GitHub did not say; set bot.login in the rules file)",
+                level=logging.ERROR,
+            )
+            return "failed"
+        if bot_login and trigger.sender.lower() == bot_login.lower():
+            return "own_event"
+        worked = await self.work_issue(api, repo, number, trigger)
+        return "failed" if worked.failed else "done"
 
 
 def issue_key(repo: str, number: int) -> tuple[str, int]:
