@@ -278,40 +278,72 @@ def errors(answers: list[tuple[int, bytes]], kind: str) -> Counter:
     return Counter(f"{s} {b[:60].decode(errors='replace')}" for s, b in answers if not ok(s, b))
 
 
-async def measure(kind: str, port: int, pids, server_cpu: int, phases, connections: int) -> dict:
-    warmup, closed, paced = phases
-    _, answers = await closed_loop(port, warmup, connections)  # connections, caches, login
-    bad = errors(answers, kind)
-    if kind == "bot":
-        await drain(port)
+async def closed_round(kind: str, port: int, pids, server_cpu: int, requests, connections: int):
+    """One closed loop: (figures, errors)."""
     before = usage(pids, server_cpu)
-    seconds, answers = await closed_loop(port, closed, connections)
-    figures, bad = {"rps": len(closed) / seconds}, bad + errors(answers, kind)
+    seconds, answers = await closed_loop(port, requests, connections)
     after = usage(pids, server_cpu)
+    figures = {"rps": len(requests) / seconds}
     # CPU time per request: unlike req/s, hardly moved by other work on the machine.
-    figures["cpu_us"] = 1e6 * (after[1] - before[1]) / len(closed)
+    figures["cpu_us"] = 1e6 * (after[1] - before[1]) / len(requests)
     # A server below ~90% of its CPU in the closed loop was held back by something else (the
     # generator starved by other processes): its req/s is not its capacity.
     figures["saturated"] = (after[1] - before[1]) / (after[0] - before[0]) >= 0.9
     line = f"{kind:4} closed loop, {connections} connections: {figures['rps']:6.0f} req/s, "
     print(line + f"server CPU {figures['cpu_us']:.0f} us/request   " + shares(before, after))
-    if kind == "bot":
-        print("     backlog {} (worked off in {:.1f} s)".format(*await drain(port)))
+    return figures, errors(answers, kind)
+
+
+async def open_phase(kind: str, port: int, pids, server_cpu: int, paced) -> tuple[dict, Counter]:
     before = usage(pids, server_cpu)
     seconds, answers, ms = await open_loop(port, paced, RATE)
-    bad += errors(answers, kind)
-    figures.update(p50=statistics.median(ms), p99=statistics.quantiles(ms, n=100)[98])
+    figures = {"p50": statistics.median(ms), "p99": statistics.quantiles(ms, n=100)[98]}
     print(
         f"{kind:4} open loop {RATE}/s, {seconds:.1f} s: p50 {figures['p50']:5.2f}  p99 "
         f"{figures['p99']:6.2f}  max {ms[-1]:6.2f} ms   " + shares(before, usage(pids, server_cpu))
     )
-    if kind == "bot":
-        depth, waited = await drain(port)
-        metrics = (await get(port, "/metrics")).decode()
-        counts = re.findall(r'bot_deliveries_total{event="issues",outcome="(\w+)"} (\d+)', metrics)
-        print(f"     backlog {depth} (worked off in {waited:.1f} s); deliveries {dict(counts)}")
-    print(f"     errors: {dict(bad) or 'none'}")
-    return figures
+    return figures, errors(answers, kind)
+
+
+async def measure_bot(port: int, pids, server_cpu: int, phases, connections: int) -> dict:
+    """The bot at work: a closed loop, its backlog worked off, an open loop."""
+    warmup, closed, paced = phases
+    _, answers = await closed_loop(port, warmup, connections)  # connections, caches, login
+    bad = errors(answers, "bot")
+    await drain(port)
+    figures, more = await closed_round("bot", port, pids, server_cpu, closed, connections)
+    print("     backlog {} (worked off in {:.1f} s)".format(*await drain(port)))
+    paced_figures, late = await open_phase("bot", port, pids, server_cpu, paced)
+    depth, waited = await drain(port)
+    metrics = (await get(port, "/metrics")).decode()
+    counts = re.findall(r'bot_deliveries_total{event="issues",outcome="(\w+)"} (\d+)', metrics)
+    print(f"     backlog {depth} (worked off in {waited:.1f} s); deliveries {dict(counts)}")
+    print(f"     errors: {dict(bad + more + late) or 'none'}")
+    return {**figures, **paced_figures}
+
+
+async def measure_accept(servers: dict, server_cpu: int, phases, rounds, connections: int):
+    """The bare handler and the accept path, their closed loops taking turns (bare, accept,
+    bare, ...) so that a slower spell of the machine weighs on both alike; then an open loop
+    each. Returns each one's figures, with the closed loops' CPU per request per round."""
+    warmup, paced = phases
+    results: dict[str, dict] = {kind: {"rounds": []} for kind in servers}
+    bad: dict[str, Counter] = {kind: Counter() for kind in servers}
+    for kind, (_, port) in servers.items():
+        bad[kind] += errors((await closed_loop(port, warmup, connections))[1], kind)
+    for requests in rounds:
+        for kind, (pid, port) in servers.items():
+            pids = [pid, None, os.getpid()]
+            figures, more = await closed_round(kind, port, pids, server_cpu, requests, connections)
+            results[kind]["rounds"].append(figures)
+            bad[kind] += more
+    for kind, (pid, port) in servers.items():
+        figures, more = await open_phase(kind, port, [pid, None, os.getpid()], server_cpu, paced)
+        results[kind].update(figures)
+        print(f"     errors: {dict(bad[kind] + more) or 'none'}")
+    for figures in results.values():
+        figures["rps"] = statistics.median(r["rps"] for r in figures["rounds"])
+    return results
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -321,26 +353,31 @@ async def main(args: argparse.Namespace) -> None:
     fake, gen = ({cpus[1]}, set(cpus[2:])) if len(cpus) > 2 else (rest, rest)
     os.sched_setaffinity(0, gen)
     print(f"CPUs {cpus}: server {server}, fake GitHub {fake}, generator {gen}")
-    sizes = (50, 200, RATE) if args.quick else (500, 8000, 10 * RATE)
+    warmup, per_round, paced = (50, 100, RATE) if args.quick else (500, 4000, 10 * RATE)
     started = time.perf_counter()
-    requests = build(sum(sizes))
+    # Each server gets these same deliveries; within one server every delivery id is new.
+    requests = build(warmup + args.rounds * per_round + paced)
     print(f"built and signed {len(requests)} deliveries in {time.perf_counter() - started:.1f} s")
-    phases = (requests[: sizes[0]], requests[sizes[0] : -sizes[2]], requests[-sizes[2] :])
-    results, me = {}, os.getpid()
-    with child("bare", server) as (pid, port):
-        results["bare"] = await measure("bare", port, [pid, None, me], cpus[0], phases, args.n)
-    with child("ack", server, "http://127.0.0.1:9") as (pid, port):  # no work: no GitHub
-        results["ack"] = await measure("ack", port, [pid, None, me], cpus[0], phases, args.n)
+    closed = requests[warmup:-paced]
+    rounds = [closed[i : i + per_round] for i in range(0, len(closed), per_round)]
+    phases = (requests[:warmup], requests[-paced:])
+    with (
+        child("bare", server) as bare_child,
+        child("ack", server, "http://127.0.0.1:9") as ack_child,  # no work: no GitHub
+    ):
+        servers = {"bare": bare_child, "ack": ack_child}
+        results = await measure_accept(servers, cpus[0], phases, rounds, args.n)
     ack, bare = results["ack"], results["bare"]
     yes = {True: "yes", False: "no"}
-    ratio, by_cpu = ack["rps"] / bare["rps"], bare["cpu_us"] / ack["cpu_us"]
-    trust = (
-        ""
-        if bare["saturated"] and ack["saturated"]
-        else " (a server was not saturated: read the CPU figure)"
-    )
+    by_round = [
+        b["cpu_us"] / a["cpu_us"] for b, a in zip(bare["rounds"], ack["rounds"], strict=True)
+    ]
+    by_cpu = statistics.median(by_round)
+    saturated = all(r["saturated"] for f in (bare, ack) for r in f["rounds"])
+    trust = "" if saturated else " (a server was not saturated: read the CPU figure)"
     print(
-        f"accept path/bare: throughput {ratio:.2f}{trust}, CPU per request {by_cpu:.2f} "
+        f"accept path/bare: throughput {ack['rps'] / bare['rps']:.2f}{trust}, CPU per request "
+        f"{by_cpu:.2f}, the median of rounds {', '.join(f'{r:.2f}' for r in by_round)} "
         f"(goal >= {GOAL_ACK_RATIO}: {yes[by_cpu >= GOAL_ACK_RATIO]}); "
         f"p99 at {RATE}/s {ack['p99']:.2f} ms"
     )
@@ -350,9 +387,8 @@ async def main(args: argparse.Namespace) -> None:
         child("fake", fake, len(requests)) as (fake_pid, fake_port),
         child("bot", server, f"http://127.0.0.1:{fake_port}") as (pid, port),
     ):
-        pids = [pid, fake_pid, me]
-        results["bot"] = await measure("bot", port, pids, cpus[0], phases, args.n)
-    bot = results["bot"]
+        bot_phases = (requests[:warmup], closed[: 2 * per_round], requests[-paced:])
+        bot = await measure_bot(port, [pid, fake_pid, os.getpid()], cpus[0], bot_phases, args.n)
     ratio = bot["rps"] / bare["rps"]
     print(
         f"with the work: bot/bare throughput {ratio:.2f} (goal >= {GOAL_RATIO}: "
@@ -366,6 +402,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small counts (CI smoke run)")
     parser.add_argument("-n", type=int, default=16, help="closed-loop connections (16)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="closed loops per server, taking turns (3)"
+    )
     parser.add_argument(
         "--accept-only", action="store_true", help="the bare handler and the accept path only"
     )
