@@ -246,6 +246,24 @@ def test_pep541_status_and_refusals():
     assert "1 contact attempt" in note and "2024-04-15" in note and "2024-05-13" in note
 
 
+def test_pep541_status_dates_a_label_started_clock_as_the_lifecycle_does():
+    # The start label is on, but its `labeled` event is not among the events read (given as
+    # the issue was opened, or older than the timeline's pages): both date the clock from
+    # the issue's creation, instead of the command saying "not started" while it runs.
+    issue = replace(ISSUE, labels=(*ISSUE.labels, START), created_at=NOW - timedelta(days=20))
+    history = History(bot_login=BOT)
+    clock = reachability(issue, history, RULES)
+    assert clock is not None and clock.start == issue.created_at
+    (note,) = run("/pep541 status", issue=issue, history=history).notes
+    assert "1 contact attempt" in note and f"(first {issue.created_at:%Y-%m-%d})" in note
+    # With the event visible, from the event (status once said "not started" then too).
+    labeled = IssueEvent("labeled", "tria", at=NOW - timedelta(days=10), label=START)
+    history = History(events=(labeled,), bot_login=BOT)
+    assert reachability(issue, history, RULES).start == labeled.at
+    (note,) = run("/pep541 status", issue=issue, history=history).notes
+    assert f"(first {labeled.at:%Y-%m-%d})" in note
+
+
 def test_help_lists_only_what_the_caller_may_run():
     (note,) = run("/help", AUTHOR).notes
     assert "`/close" in note and "`/label" not in note

@@ -35,6 +35,12 @@ def last_added(history: History, label: str) -> datetime | None:
     return found
 
 
+def labelled_since(issue: Issue, history: History, label: str) -> datetime:
+    """When an issue that carries `label` got it: its last `labeled` event, or the issue's
+    creation when none is visible (given as it was opened, or older than the events read)."""
+    return last_added(history, label) or issue.created_at
+
+
 def requester_edit(issue: Issue, history: History) -> datetime | None:
     """When the requester last edited the issue, as far as the bot knows: what its triage
     comment recorded from the `issues.edited` deliveries (GitHub's REST API keeps no event

@@ -48,7 +48,7 @@ from bot.core.model import EPOCH, History, Issue, iso, parse_time
 from bot.core.roles import Caller, is_maintainer
 from bot.core.rules import COMMAND_NAMES, Commands, RepoRules
 from bot.core.text import escape
-from bot.core.waiting import last_added
+from bot.core.waiting import labelled_since
 
 __all__ = [
     "CLOCK_MARKER",
@@ -632,10 +632,8 @@ def _pep541(inv: Invocation, work: _Work) -> None:
     attempts = [a for a in state.get("attempts") or [] if isinstance(a, str)]
     if not attempts and clock.start_label and work.has_label(clock.start_label):
         # The clock was started with its label, not with a command: that was the first
-        # contact attempt.
-        started = last_added(work.history, clock.start_label)
-        if started is not None:
-            attempts = [iso(started)]
+        # contact attempt (dated as the lifecycle's clock dates it).
+        attempts = [iso(labelled_since(work.issue, work.history, clock.start_label))]
     at = iso(work.source.at)
     if sub in ("contacted", "contact", "contacted-owner", "attempt"):
         if state.get("stopped"):
@@ -667,7 +665,7 @@ def _pep541(inv: Invocation, work: _Work) -> None:
                 "PEP 541 reachability clock: not started (no contact attempt is recorded)."
             )
         else:
-            work.notes.append(_clock_text(state, work))
+            work.notes.append(_clock_text({**state, "attempts": attempts}, work))
     else:
         raise _Refused(
             "I understand `/pep541 contacted`, `/pep541 owner-replied` and `/pep541 status`."

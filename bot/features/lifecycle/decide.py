@@ -37,6 +37,7 @@ from bot.core.rules import Category, RepoRules
 from bot.core.text import render
 from bot.core.waiting import (
     is_maintainer_response,
+    labelled_since,
     last_added,
     requester_edit,
     requester_wait,
@@ -246,7 +247,7 @@ def reachability(issue: Issue, history: History, rules: RepoRules) -> Reachabili
             return Reachability(clock.created_at, (clock.created_at,), stopped)
     start_label = rules.lifecycle.reachability.start_label
     if start_label and issue.has_label(start_label):
-        start = last_added(history, start_label) or issue.created_at
+        start = labelled_since(issue, history, start_label)
         return Reachability(start, (start,), None)
     return None
 
