@@ -747,3 +747,27 @@ def test_an_export_without_events_is_read_from_the_issues_own_state():
     assert figures.open_at_end == 0
     # Open at the end of the first week (12 Jan), closed on 13 Jan.
     assert [w.open["account-recovery"] for w in report.weekly] == [1, 0, 0]
+
+
+def test_a_verification_completed_is_counted_whatever_case_its_label_events_show():
+    # The awaiting label renamed in case between the bot's labeled and unlabeled events (each
+    # event names the label as it was then): one verification, completed without staff.
+    from bot.core.model import Comment, History, Issue, IssueEvent, Snapshot
+
+    rules = RULES.for_repo(REPO)
+    opened = UNTIL - timedelta(days=6)
+    triage = markers.compose("Please add your username.", "triage", {"awaiting": "done"})
+    events = (
+        IssueEvent("labeled", BOT_LOGIN, at=opened + timedelta(hours=1), label=AWAITING),
+        IssueEvent("unlabeled", BOT_LOGIN, at=opened + timedelta(hours=25), label=AWAITING.upper()),
+    )
+    comments = (
+        Comment(1, BOT_LOGIN, "Bot", body=triage, created_at=opened + timedelta(hours=1)),
+        Comment(2, "frank", body="Added it.", created_at=opened + timedelta(hours=24)),
+    )
+    issue = Issue(REPO, 6, "Recovery", author="frank", labels=("account-recovery",))
+    snapshot = Snapshot(
+        replace(issue, created_at=opened), History(comments, events, bot_login=BOT_LOGIN)
+    )
+    report = compute(REPO, [snapshot], rules, UNTIL - timedelta(days=21), UNTIL)
+    assert report.bot.verification_completed == 1

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.core import markers
-from bot.core.model import Comment, History, Issue, IssueEvent, Snapshot, iso
+from bot.core.model import Comment, History, Issue, IssueEvent, Snapshot, iso, same_label
 from bot.core.recognition import labelled_category
 from bot.core.rules import RepoRules
 from bot.core.waiting import first_response, has_label_at, is_maintainer_response, unanswered_since
@@ -283,7 +283,7 @@ def _verification_completed(
     if not triage or triage[-1].get("awaiting") != "done":
         return False
     ours = sorted(
-        (e for e in history.events if e.label == awaiting and history.is_ours(e.actor)),
+        (e for e in history.events if same_label(e.label, awaiting) and history.is_ours(e.actor)),
         key=lambda e: e.at,
     )
     start = next((e.at for e in ours if e.kind == "labeled"), None)
