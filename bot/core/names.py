@@ -32,7 +32,6 @@ __all__ = [
     "NameIndexCorrupt",
     "extract_requested_name",
     "extract_username",
-    "is_stdlib_module",
     "is_valid_project_name",
     "normalize",
     "stdlib_module",
@@ -112,12 +111,6 @@ def stdlib_module(name: str, *, similar: bool = False) -> str | None:
     if found is None and similar:
         found = _STDLIB_ULTRA.get(ultranormalize(stripped))
     return found
-
-
-def is_stdlib_module(name: str, *, similar: bool = False) -> bool:
-    """Whether PyPI refuses *name* because it is a standard-library module name
-    (see :func:`stdlib_module`)."""
-    return stdlib_module(name, similar=similar) is not None
 
 
 # ---------------------------------------------------------------------------
