@@ -29,6 +29,7 @@ from tests.conftest import REPO, headers_for, payload
         (b'{"repository": {"full_name": 5}}', "$.repository.full_name"),
         (b'{"sender": "alice"}', "$.sender"),
         (b'{"comment": [1]}', "$.comment"),
+        (b'{"installation": {"id": [1]}}', "$.installation.id"),
         (b'{"a": ' * 2_000 + b"1" + b"}" * 2_000, "nested too deeply"),
     ],
 )
@@ -130,3 +131,37 @@ def test_delivery_ids_are_remembered_for_at_least_the_ttl_and_never_past_the_bou
     assert "burst-99" in seen and "burst-95" in seen  # the latest maxsize / 2 at least
     seen.forget("burst-99")
     assert "burst-99" not in seen
+
+
+async def test_a_body_the_worker_cannot_decode_is_refused_not_failed(bot, caplog):
+    # An integer of 4,301 digits: valid JSON, skipped by the receipt's pass, but more than
+    # Python converts. Counted `refused` and remembered: a redelivery would fail the same way.
+    data = payload("issues.opened.1", number=9, user="alice")
+    bot.github_seed(data["issue"])
+    body = (json.dumps(data)[:-1] + ', "big": ' + "1" * 4301 + "}").encode()
+    headers = headers_for("issues", body)
+    response = await bot.client.post("/webhook", data=body, headers=headers)
+    assert (await response.json())["status"] == "queued"
+    await bot.settle()
+    (refused,) = [r for r in caplog.records if r.getMessage() == "delivery refused"]
+    assert "cannot be decoded" in refused.fields["error"]
+    text = bot.service.metrics.render().decode()
+    assert 'outcome="refused"} 1.0' in text and 'outcome="failed"' not in text
+    again = await bot.client.post("/webhook", data=body, headers=headers)
+    assert (await again.json())["status"] == "duplicate"
+    assert bot.github.writes == []
+
+
+async def test_a_delivery_refused_for_a_full_queue_is_worked_when_redelivered(bot):
+    # GitHub shows a 503 as failed, to be redelivered: the redelivery must not be taken for
+    # a duplicate of a delivery that was never queued.
+    data = payload("issues.opened.1", number=10, user="alice")
+    bot.service.queue.max_pending = 0  # as if 10,000 deliveries were waiting
+    first = await bot.deliver("issues", data, delivery="full-queue-1")
+    assert first.status == 503
+    bot.service.queue.max_pending = 10_000  # the backlog is worked off
+    again = await bot.deliver("issues", data, delivery="full-queue-1")
+    assert (await again.json())["status"] == "queued"
+    await bot.settle()
+    text = bot.service.metrics.render().decode()
+    assert 'bot_deliveries_total{event="issues",outcome="done"} 1.0' in text  # worked

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from yarl import URL
+
 from tests.conftest import REPO, SECRET, headers_for, payload, sign
 
 PEP541_INCOMPLETE = """### Project to be claimed
@@ -122,6 +124,11 @@ async def test_wrong_method_and_path_are_json_errors(bot):
         assert response.status == 404
         assert (await response.json())["error"] == "Not Found"
     assert (await bot.client.head("/healthz")).status == 200
+    # A path holding an encoded newline is no route's either: a JSON 404 all the same.
+    base = str(bot.client.make_url("/")).rstrip("/")
+    for method, path in (("GET", "/a%0Ab"), ("POST", "/webhook%0A"), ("GET", "/%0A")):
+        response = await bot.client.session.request(method, URL(base + path, encoded=True))
+        assert response.status == 404 and await response.json() == {"error": "Not Found"}
 
 
 async def test_opened_issue_is_labelled_and_checked_after_answering(bot):
@@ -254,3 +261,12 @@ async def test_the_media_type_is_json_whatever_its_case_and_parameters(bot):
         headers = {**headers_for("ping", body), "Content-Type": content_type}
         response = await bot.client.post("/webhook", data=body, headers=headers)
         assert response.status == status, content_type
+
+
+async def test_the_deliveries_counter_has_its_created_series_like_the_others(bot):
+    body = b'{"zen": "Keep it logically awesome."}'
+    response = await bot.client.post("/webhook", data=body, headers=headers_for("ping", body))
+    assert response.status == 200
+    text = await (await bot.client.get("/metrics")).text()
+    assert 'bot_deliveries_total{event="ping",outcome="ok"} 1.0' in text
+    assert 'bot_deliveries_created{event="ping",outcome="ok"}' in text

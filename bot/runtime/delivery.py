@@ -50,6 +50,10 @@ class _Numbered(msgspec.Struct, gc=False):
     number: int | None = None
 
 
+class _Installation(msgspec.Struct, gc=False):
+    id: int | None = None
+
+
 class _Sender(msgspec.Struct, gc=False):
     login: str | None = None
     type: str | None = None
@@ -62,7 +66,7 @@ class Envelope(msgspec.Struct, frozen=True, gc=False):
     action: str | None = None
     repository: _Repository | None = None
     sender: _Sender | None = None
-    installation: _Object | None = None
+    installation: _Installation | None = None
     issue: _Numbered | None = None
     pull_request: _Numbered | None = None
     comment: _Object | None = None
@@ -73,6 +77,10 @@ class Envelope(msgspec.Struct, frozen=True, gc=False):
     @property
     def repository_name(self) -> str | None:
         return self.repository.full_name if self.repository is not None else None
+
+    @property
+    def installation_id(self) -> int | None:
+        return self.installation.id if self.installation is not None else None
 
     @property
     def number(self) -> int | None:
@@ -133,11 +141,15 @@ def _malformed(exc: msgspec.ValidationError) -> Refused:
 
 
 def decode(body: bytes) -> dict[str, Any]:
-    """The whole body of a delivery whose envelope was read: refused only past `MAX_DEPTH`."""
+    """The whole body of a delivery whose envelope was read. Refused past `MAX_DEPTH`, and for
+    what the receipt's pass skipped without making it: a number Python will not make (an
+    integer of more than 4,300 digits, Python's limit on converting text to int)."""
     try:
         data = _WHOLE.decode(body)
     except RecursionError:
         raise Refused("body is nested too deeply") from None
+    except msgspec.MsgspecError as exc:
+        raise Refused(f"body cannot be decoded ({exc})") from None
     if too_deep(data):
         raise Refused(f"body nests more than {MAX_DEPTH} levels deep")
     return data

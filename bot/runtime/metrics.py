@@ -3,6 +3,7 @@ and several apps in one process never share counters."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter as Tally
 from collections.abc import Iterator
 
@@ -38,7 +39,7 @@ class Metrics:
         self._rate_limit_remaining: Gauge | None = None
 
     def delivery(self, event: str, outcome: str) -> None:
-        self.deliveries.counts[event, outcome] += 1
+        self.deliveries.count(event, outcome)
 
     def rate_limit_remaining(self, points: int) -> None:
         """GitHub's last word on the rate-limit points left (its x-ratelimit-remaining)."""
@@ -61,11 +62,19 @@ class _Deliveries(Collector):
 
     def __init__(self) -> None:
         self.counts: Tally[tuple[str, str]] = Tally()
+        # When each series was first counted: its `_created` sample, as the other counters'.
+        self.created: dict[tuple[str, str], float] = {}
+
+    def count(self, event: str, outcome: str) -> None:
+        key = (event, outcome)
+        if key not in self.counts:
+            self.created[key] = time.time()
+        self.counts[key] += 1
 
     def collect(self) -> Iterator[CounterMetricFamily]:
         family = CounterMetricFamily(
             "bot_deliveries", "Webhook deliveries by event and outcome", labels=["event", "outcome"]
         )
-        for (event, outcome), count in sorted(self.counts.items()):
-            family.add_metric([event, outcome], count)
+        for key, count in sorted(self.counts.items()):
+            family.add_metric(list(key), count, created=self.created[key])
         yield family

@@ -183,9 +183,9 @@ class Service:
             outcome = "queued"
             repo, number = envelope.repository_name, envelope.number
             assert repo is not None and number is not None
-            self.seen.add(delivery.id)
             job = Job(issue_key(repo, number), delivery.id, lambda: self.process(delivery))
-            self.queue.submit(job)
+            self.queue.submit(job)  # first: a delivery refused (QueueFull, a 503) is not seen
+            self.seen.add(delivery.id)
         self.metrics.delivery(event_label(delivery.event), outcome)
         return outcome
 
@@ -299,8 +299,7 @@ class Service:
             why = f"no feature acts on {delivery.event}.{trigger.action} here"
             self._log_ignored(delivery, why)
             return "ignored"
-        installation = data.get("installation")
-        api = await self.api_for(installation.get("id") if installation else None)
+        api = await self.api_for(delivery.envelope.installation_id)
         bot_login = await self.bot_login()
         if bot_login is None and not api.dry_run:
             # Without it none of its own comments is recognised: it would post them again.

@@ -271,7 +271,8 @@ def make_app(
             app.router.add_route(method, path, _never_500(handler))
             methods[path] = {method}
     # Last, so that it takes only what no route above does.
-    app.router.add_route("*", "/{path:.*}", _never_500(_no_route(methods)))
+    # ("[\s\S]": "." would not take a path holding an encoded newline.)
+    app.router.add_route("*", r"/{path:[\s\S]*}", _never_500(_no_route(methods)))
 
     async def lifecycle(app: web.Application):
         await service.start()
