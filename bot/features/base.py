@@ -145,6 +145,15 @@ async def is_maintainer_or_author(
     return is_maintainer(await identify(lookups, login, rules, author), rules.commands)
 
 
+async def edited_by_a_stranger(situation: Situation, lookups: Lookups) -> bool:
+    """An `issues.edited` delivery whose editor is neither the requester nor a maintainer:
+    what they wrote is not the request (features that read the request ignore it)."""
+    trigger, issue = situation.trigger, situation.snapshot.issue
+    return trigger.is_(ISSUES, "edited") and not await is_maintainer_or_author(
+        lookups, trigger.sender, situation.rules, issue.author
+    )
+
+
 async def nothing_to_gather(situation: Situation, lookups: Lookups) -> Any:
     return True
 

@@ -13,7 +13,7 @@ from bot.core.names import normalize
 from bot.core.reconcile import Proposal
 from bot.core.rules import RepoRules
 from bot.core.trigger import ISSUE_COMMENT, ISSUES, Trigger
-from bot.features.base import Feature, Lookups, Situation, is_maintainer_or_author, on_request
+from bot.features.base import Feature, Lookups, Situation, edited_by_a_stranger, on_request
 from bot.features.names import decide as report
 
 NAME = "names"
@@ -49,9 +49,7 @@ async def gather(situation: Situation, lookups: Lookups) -> Found | None:
         return None
     state = report.report_state(snapshot.history)
     if trigger.is_(ISSUES, "edited"):
-        if not await is_maintainer_or_author(
-            lookups, trigger.sender, situation.rules, snapshot.issue.author
-        ):
+        if await edited_by_a_stranger(situation, lookups):
             return None
     elif trigger.is_(ISSUES, "labeled") or trigger.first_sort:
         if state is not None and not state.get("incomplete"):

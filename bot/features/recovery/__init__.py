@@ -19,7 +19,7 @@ from bot.core.recovery import requested_username as username_of
 from bot.core.rules import RepoRules
 from bot.core.text import mention
 from bot.core.trigger import ISSUE_COMMENT, ISSUES, Trigger
-from bot.features.base import Feature, Lookups, Situation, is_maintainer_or_author, on_request
+from bot.features.base import Feature, Lookups, Situation, edited_by_a_stranger, on_request
 from bot.features.recovery import decide as note
 
 NAME = "recovery"
@@ -46,7 +46,7 @@ def wants(trigger: Trigger, rules: RepoRules) -> bool:
 
 async def gather(situation: Situation, lookups: Lookups) -> note.Findings | None:
     accounts = lookups.accounts()
-    trigger, snapshot, rules = situation.trigger, situation.snapshot, situation.rules
+    snapshot, rules = situation.snapshot, situation.rules
     settings = rules.recovery_evidence
     if accounts is None or not situation.is_request_in(settings.category):
         return None
@@ -56,9 +56,7 @@ async def gather(situation: Situation, lookups: Lookups) -> note.Findings | None
         return None  # triage asks for it
     test = on_test_pypi(issue, snapshot.history, rules, situation.verdict)
     state = note.note_state(snapshot.history)
-    if trigger.is_(ISSUES, "edited") and not await is_maintainer_or_author(
-        lookups, trigger.sender, rules, issue.author
-    ):
+    if await edited_by_a_stranger(situation, lookups):
         return None
     if (
         state is not None

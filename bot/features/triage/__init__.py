@@ -13,7 +13,7 @@ from bot.core.recovery import account_key, on_test_pypi, requested_username
 from bot.core.roles import MAINTAINER_ASSOCIATIONS
 from bot.core.rules import RepoRules
 from bot.core.trigger import ISSUE_COMMENT, ISSUES, Trigger
-from bot.features.base import Feature, Lookups, Situation, is_maintainer_or_author
+from bot.features.base import Feature, Lookups, Situation, edited_by_a_stranger
 from bot.features.triage.decide import MARKER, AccountCheck, comment_state
 from bot.features.triage.decide import decide as triage
 
@@ -39,10 +39,8 @@ class Facts:
 
 async def gather(situation: Situation, lookups: Lookups) -> Facts | None:
     trigger, issue, rules = situation.trigger, situation.snapshot.issue, situation.rules
-    if trigger.is_(ISSUES, "edited") and not await is_maintainer_or_author(
-        lookups, trigger.sender, rules, issue.author
-    ):
-        return None  # an edit by someone else is not the request's
+    if await edited_by_a_stranger(situation, lookups):
+        return None
     account = await _account(situation, lookups)
     category = situation.verdict.category
     if category is None or not trigger.first_sort:
