@@ -7,7 +7,8 @@ The rest of the body is checked as JSON but never built into objects: building t
 object of an `issues` delivery took most of the acknowledgement's time (README, "Benchmarks").
 
 The worker decodes the whole body, with the same library and grammar, so that a body accepted
-on receipt always decodes there, and refuses one nested deeper than any delivery of GitHub's.
+on receipt decodes there too (but for a number Python will not make, which the receipt's pass
+skips unread), and refuses one nested deeper than any delivery of GitHub's.
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ from bot.core.rules import Rules
 MAX_DEPTH = 64
 
 
-# The envelope's types are kept out of the garbage collector's sight (gc=False): made of JSON
-# strings and numbers, they cannot be part of a reference cycle, and five tracked objects a
-# delivery made the collector run more often.
-
-
 class Refused(ValueError):
-    """A body the acknowledgement answers with a `400`; the message says why, in one line."""
+    """A body the bot will not work: a `400` on receipt, or, found by the worker, an error in
+    the log and a delivery counted `refused`. The message says why, in one line."""
+
+
+# The envelope's types are kept out of the garbage collector's sight (gc=False): made of JSON
+# values, they cannot be part of a reference cycle, and five tracked objects a delivery made
+# the collector run more often.
 
 
 class _Object(msgspec.Struct, gc=False):
@@ -91,9 +93,9 @@ class Envelope(msgspec.Struct, frozen=True, gc=False):
         return None
 
 
-@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs 3 µs a delivery
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ takes three times as long
 class Delivery:
-    """A verified delivery: its headers, its body as received, and its envelope."""
+    """A delivery past the receipt's checks: its headers, its body as received, its envelope."""
 
     event: str  # X-GitHub-Event
     id: str  # X-GitHub-Delivery
