@@ -171,8 +171,8 @@ class Service:
         return datetime.fromtimestamp(self.clock(), UTC)
 
     def accept(self, delivery: Delivery) -> str:
-        """Decide at once, on its envelope, what becomes of a verified delivery; queue it if
-        it may be work. Returns the outcome: queued, duplicate, ignored."""
+        """Decide at once, on its envelope, what becomes of a delivery past the receipt's checks;
+        queue it if it may be work. Returns the outcome: queued, duplicate, ignored."""
         envelope = delivery.envelope
         if delivery.id in self.seen:
             outcome = "duplicate"
