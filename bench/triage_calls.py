@@ -18,10 +18,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.core.rules import load_rules
-from bot.runtime.service import Service
 from bot.runtime.webhook import make_app
-from tests.conftest import BOT_LOGIN, FAST, REPO, TOKEN, headers_for, payload, settings_for
+from tests.conftest import BOT_LOGIN, REPO, TOKEN, headers_for, payload, service_for
 from tests.fake_github import FakeGitHub
 from tests.test_triage_flow import COMPLETE
 from tests.test_webhook import PEP541_INCOMPLETE
@@ -116,13 +114,7 @@ async def main() -> None:
     server = TestServer(github.app)
     await server.start_server()
     github.url = str(server.make_url("")).rstrip("/")
-    settings = settings_for(github)
-    service = Service(
-        settings,
-        load_rules(settings.rules_path),
-        policy=FAST,
-        clock=lambda: github.now().timestamp(),
-    )
+    service = service_for(github)
     client = TestClient(TestServer(make_app(service)))
     await client.start_server()
     await service.github.login()  # learned once per process; not part of any scenario

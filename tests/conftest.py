@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from bot.adapters.github import RetryPolicy
-from bot.core.rules import load_rules
+from bot.core.rules import Rules, load_rules
 from bot.runtime.config import Settings
 from bot.runtime.service import Service
 from bot.runtime.webhook import make_app
@@ -118,6 +118,26 @@ def settings_for(github: FakeGitHub, **changes: Any) -> Settings:
     return Settings(**values)
 
 
+def service_for(
+    github: FakeGitHub,
+    rules: Rules | None = None,
+    *,
+    policy: RetryPolicy = FAST,
+    concurrency: int = 8,
+    **changes: Any,
+) -> Service:
+    """The bot's service against the fake GitHub, on the fake's clock: `settings_for(github,
+    **changes)`, and the shipped rules unless `rules` are given."""
+    settings = settings_for(github, **changes)
+    return Service(
+        settings,
+        rules or load_rules(settings.rules_path),
+        policy=policy,
+        clock=lambda: github.now().timestamp(),
+        concurrency=concurrency,
+    )
+
+
 @dataclass
 class Bot:
     client: Any
@@ -186,9 +206,7 @@ class Bot:
 @pytest.fixture
 async def make_bot(aiohttp_client, github):
     async def make(**changes: Any) -> Bot:
-        settings = settings_for(github, **changes)
-        rules = load_rules(settings.rules_path)
-        service = Service(settings, rules, policy=FAST, clock=lambda: github.now().timestamp())
+        service = service_for(github, **changes)
         client = await aiohttp_client(make_app(service, grace=5))
         return Bot(client, service, github)
 

@@ -341,10 +341,8 @@ async def test_a_slow_comment_on_an_issue_with_a_hundred_comments_is_posted_once
     found and is posted again."""
     from dataclasses import replace as dc_replace
 
-    from bot.core.rules import load_rules
-    from bot.runtime.service import Service
     from bot.runtime.sweep import sweep
-    from tests.conftest import FAST, settings_for
+    from tests.conftest import FAST, service_for
     from tests.test_sweep import days_ago, wait_on_requester
 
     wait_on_requester(github, 1, 20)
@@ -354,13 +352,7 @@ async def test_a_slow_comment_on_an_issue_with_a_hundred_comments_is_posted_once
             REPO, 1, f"+1 ({n})", user=f"bystander{n}", created_at=days_ago(github, 21)
         )
     policy = dc_replace(FAST, request_timeout=0.3, confirm_for=None, confirm_interval=0.05)
-    settings = settings_for(github)
-    service = Service(
-        settings,
-        load_rules(settings.rules_path),
-        policy=policy,
-        clock=lambda: github.now().timestamp(),
-    )
+    service = service_for(github, policy=policy)
     await service.start()
     try:
         github.inject("POST", r"/issues/1/comments$", status=None, delay=0.5, times=1)

@@ -13,10 +13,9 @@ from dataclasses import replace
 
 from bot.core import markers
 from bot.core.rules import load_rules
-from bot.runtime.service import Service
 from bot.runtime.sweep import sweep
 from bot.runtime.webhook import make_app
-from tests.conftest import FAST, REPO, ROOT, Bot, headers_for, payload, settings_for
+from tests.conftest import FAST, REPO, ROOT, Bot, headers_for, payload, service_for
 from tests.test_triage_flow import COMPLETE
 from tests.test_webhook import PEP541_INCOMPLETE, incomplete_pep541
 
@@ -156,13 +155,7 @@ async def test_a_burst_of_twenty_events_for_one_issue_converges(bot):
 async def test_a_comment_answered_after_the_client_timeout_is_posted_once(github, aiohttp_client):
     # The client gives up after 0.3 s; GitHub writes the comment at 0.5 s and answers later.
     policy = replace(FAST, request_timeout=0.3, confirm_for=None, confirm_interval=0.05)
-    settings = settings_for(github)
-    service = Service(
-        settings,
-        load_rules(settings.rules_path),
-        policy=policy,
-        clock=lambda: github.now().timestamp(),
-    )
+    service = service_for(github, policy=policy)
     bot = Bot(await aiohttp_client(make_app(service, grace=5)), service, github)
     github.inject("POST", r"/issues/1/comments$", status=None, delay=0.5, times=1)
     data = await open_request(bot)

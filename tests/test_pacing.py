@@ -8,10 +8,8 @@ import itertools
 from dataclasses import replace
 
 from bot.adapters.github import RetryPolicy, WritePacer
-from bot.core.rules import load_rules
-from bot.runtime.service import Service
 from bot.runtime.sweep import sweep
-from tests.conftest import FAST, REPO, ROOT, settings_for
+from tests.conftest import FAST, REPO, service_for
 from tests.test_sweep import seed, wait_on_requester
 
 
@@ -91,12 +89,7 @@ async def test_a_sweep_under_githubs_secondary_limits_is_never_refused(github):
     for n in range(4, 8):
         seed(github, n, age=8)  # an overdue flag each
     policy = replace(FAST, write_spacing=0.05, content_per_minute=3, content_per_hour=100)
-    service = Service(
-        settings_for(github),
-        load_rules(ROOT / "rules.yaml"),
-        policy=policy,
-        clock=lambda: github.now().timestamp(),
-    )
+    service = service_for(github, policy=policy)
     await service.start()
     try:
         report = await sweep(service, await service.github.api_for_repo(REPO), REPO)

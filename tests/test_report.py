@@ -22,7 +22,7 @@ from bot.runtime.report import build, parse_when, run_report_command, view_of, w
 from bot.runtime.service import Service
 from bot.runtime.sweep import sweep
 from bot.runtime.webhook import make_app
-from tests.conftest import BOT_LOGIN, FAST, REPO, ROOT, TOKEN, run_bot, settings_for
+from tests.conftest import BOT_LOGIN, FAST, REPO, ROOT, TOKEN, run_bot, service_for, settings_for
 
 AWAITING = "status: awaiting response"
 RULES = load_rules(ROOT / "rules.yaml")
@@ -433,9 +433,7 @@ async def service(github):
 
     async def make(rules: Rules | None = None) -> Service:
         rules = rules or with_report()
-        s = Service(
-            settings_for(github), rules, policy=FAST, clock=lambda: github.now().timestamp()
-        )
+        s = service_for(github, rules)
         await s.start()
         started.append(s)
         return s
@@ -652,12 +650,7 @@ def test_the_report_section_is_validated_strictly(tmp_path):
 async def test_a_dry_run_sweep_writes_no_dashboard(github, service):
     seed_queue(github, dashboard=False)
     github.set_now(UNTIL)
-    dry = Service(
-        settings_for(github, dry_run=True),
-        with_report(),
-        policy=FAST,
-        clock=lambda: github.now().timestamp(),
-    )
+    dry = service_for(github, with_report(), dry_run=True)
     await dry.start()
     try:
         outcome = await sweep_once(dry)

@@ -14,9 +14,8 @@ import pytest
 import bot.features.lifecycle.decide as lifecycle
 from bot.core import markers
 from bot.core.rules import Rules, load_rules
-from bot.runtime.service import Service
 from bot.runtime.sweep import run_sweep_command, sweep
-from tests.conftest import BOT_LOGIN, FAST, REPO, ROOT, TOKEN, settings_for
+from tests.conftest import BOT_LOGIN, REPO, ROOT, TOKEN, service_for, settings_for
 
 AWAITING = "status: awaiting response"
 RULES = load_rules(ROOT / "rules.yaml")
@@ -27,14 +26,7 @@ class Sweeper:
     """A started service (its queue, its GitHub client and ETag cache) that sweeps REPO."""
 
     def __init__(self, github, rules: Rules = RULES, *, dry_run: bool = False, concurrency=8):
-        settings = settings_for(github, dry_run=dry_run)
-        self.service = Service(
-            settings,
-            rules,
-            policy=FAST,
-            clock=lambda: github.now().timestamp(),
-            concurrency=concurrency,
-        )
+        self.service = service_for(github, rules, dry_run=dry_run, concurrency=concurrency)
 
     async def __aenter__(self):
         await self.service.start()
